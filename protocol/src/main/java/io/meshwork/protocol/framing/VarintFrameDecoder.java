@@ -13,10 +13,13 @@ import org.apache.pekko.util.ByteString;
 /**
  * Splits a byte stream into varint32-length-prefixed frames and emits each frame's body.
  *
- * <p>Bounded: a length prefix above {@code maxFrameBytes} fails the stage with {@link
+ * <p>Bounded: a length prefix above {@code maxFrameBytes} fails the stream with {@link
  * FrameTooLargeException} as soon as the prefix shows it (before the body arrives); a prefix that is
  * not a valid varint32 fails it with {@link CorruptedFrameException}, and so does an upstream that
- * completes in the middle of a frame. Emitted frames are slices of the received bytes (no copy).
+ * completes in the middle of a frame. On such a failure the downstream is failed and the upstream
+ * is cancelled without a failure cause, so that a TCP connection is closed, not reset, and the
+ * reader can still write a last error reply. Emitted frames are slices of the received bytes (no
+ * copy).
  * Pekko's own {@code Framing} only knows fixed-width length fields, hence this stage.
  */
 public final class VarintFrameDecoder extends GraphStage<FlowShape<ByteString, ByteString>> {
@@ -49,7 +52,11 @@ public final class VarintFrameDecoder extends GraphStage<FlowShape<ByteString, B
               @Override
               public void onPush() {
                 buffer = buffer.concat(grab(in));
-                emitOrPull();
+                try {
+                  emitOrPull();
+                } catch (FrameException e) {
+                  failFraming(e);
+                }
               }
 
               @Override
@@ -57,7 +64,11 @@ public final class VarintFrameDecoder extends GraphStage<FlowShape<ByteString, B
                 if (buffer.isEmpty()) {
                   completeStage();
                 } else if (isAvailable(out)) {
-                  emitOrPull();
+                  try {
+                    emitOrPull();
+                  } catch (FrameException e) {
+                    failFraming(e);
+                  }
                 }
                 // else: the next onPull emits what is left, then finishes.
               }
@@ -67,9 +78,26 @@ public final class VarintFrameDecoder extends GraphStage<FlowShape<ByteString, B
             new AbstractOutHandler() {
               @Override
               public void onPull() {
-                emitOrPull();
+                try {
+                  emitOrPull();
+                } catch (FrameException e) {
+                  failFraming(e);
+                }
               }
             });
+      }
+
+      /**
+       * Fails downstream with the framing error but cancels upstream as a normal cancellation, so
+       * that a TCP transport keeps the connection open long enough for the reader to send a final
+       * error reply (a failure cause would make Pekko's TCP stage abort the connection with RST).
+       */
+      private void failFraming(FrameException e) {
+        buffer = ByteString.emptyByteString();
+        if (!isClosed(in)) {
+          cancel(in);
+        }
+        fail(out, e);
       }
 
       /** Called when downstream has demand: emit one frame, or ask for more bytes. */
@@ -81,9 +109,8 @@ public final class VarintFrameDecoder extends GraphStage<FlowShape<ByteString, B
             completeStage();
           }
         } else if (isClosed(in)) {
-          failStage(
-              new CorruptedFrameException(
-                  "stream ended inside a frame (" + buffer.size() + " bytes of it received)"));
+          throw new CorruptedFrameException(
+              "stream ended inside a frame (" + buffer.size() + " bytes of it received)");
         } else if (!hasBeenPulled(in)) {
           pull(in);
         }

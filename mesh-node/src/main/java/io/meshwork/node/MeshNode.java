@@ -1,0 +1,155 @@
+package io.meshwork.node;
+
+import io.meshwork.node.config.NodeSettings;
+import io.meshwork.node.endpoint.TcpEndpoint;
+import io.meshwork.node.hosting.ServiceHosting;
+import io.meshwork.service.ServiceDefinition;
+import com.typesafe.config.Config;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.management.javadsl.PekkoManagement;
+import org.apache.pekko.stream.javadsl.Tcp;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Meshwork node: one ActorSystem in the cluster, its client endpoint, its services and
+ * its management HTTP API. {@link Main} starts one from the environment; tests and embedding code
+ * start several in one JVM with their own config.
+ */
+public final class MeshNode implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(MeshNode.class);
+
+  private final ActorSystem<NodeGuardian.Command> system;
+  private final NodeSettings settings;
+  private final CompletionStage<InetSocketAddress> endpoint;
+
+  private MeshNode(
+      ActorSystem<NodeGuardian.Command> system,
+      NodeSettings settings,
+      CompletionStage<InetSocketAddress> endpoint) {
+    this.system = system;
+    this.settings = settings;
+    this.endpoint = endpoint;
+  }
+
+  /**
+   * Starts a node from a fully resolved config (see {@link io.meshwork.node.config.NodeConfig}).
+   * Settings and service classes are checked before anything starts; binding happens in the
+   * background: {@link #endpoint()} completes when the client endpoint listens.
+   */
+  public static MeshNode start(Config config) {
+    NodeSettings settings = NodeSettings.fromConfig(config);
+    Map<String, ServiceDefinition<?>> definitions =
+        ServiceHosting.load(settings.hostedServices());
+    ActorSystem<NodeGuardian.Command> system =
+        ActorSystem.create(
+            NodeGuardian.create(settings, definitions), NodeSettings.SYSTEM_NAME, config);
+    return init(system, settings);
+  }
+
+  /** Wires the endpoint and the management API to a freshly created node system. */
+  static MeshNode init(ActorSystem<NodeGuardian.Command> system, NodeSettings settings) {
+    NodeRuntime runtime = NodeRuntime.get(system);
+    CompletionStage<Tcp.ServerBinding> binding =
+        TcpEndpoint.bind(system, settings.endpoint(), runtime);
+    CompletionStage<InetSocketAddress> endpoint =
+        binding.thenApply(
+            b -> {
+              runtime.endpointAddress(b.localAddress());
+              system.tell(new NodeGuardian.HostServices(b.localAddress()));
+              log.info(
+                  "Meshwork node {} serving clients on {}:{}",
+                  system.address(),
+                  b.localAddress().getHostString(),
+                  b.localAddress().getPort());
+              return b.localAddress();
+            });
+    binding.whenComplete(
+        (b, failure) -> {
+          if (failure != null) {
+            log.error(
+                "Cannot bind the client endpoint {}:{}: {}",
+                settings.host(),
+                settings.endpoint().port(),
+                failure.getMessage());
+            system.terminate();
+          }
+        });
+    CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
+    shutdown.addTask(
+        CoordinatedShutdown.PhaseServiceUnbind(),
+        "meshwork-endpoint-unbind",
+        () -> {
+          runtime.endpointAddress(null);
+          return binding
+              .thenCompose(Tcp.ServerBinding::unbind)
+              .handle((ok, failure) -> Done.getInstance());
+        });
+    PekkoManagement.get(system)
+        .start()
+        .whenComplete(
+            (uri, failure) -> {
+              if (failure != null) {
+                log.error(
+                    "Cannot start the management API on {}:{}: {}",
+                    settings.host(),
+                    settings.managementPort(),
+                    failure.getMessage());
+                system.terminate();
+              } else {
+                log.info("Management API on {}", uri);
+              }
+            });
+    return new MeshNode(system, settings, endpoint);
+  }
+
+  public ActorSystem<NodeGuardian.Command> system() {
+    return system;
+  }
+
+  public NodeSettings settings() {
+    return settings;
+  }
+
+  /** Completes with the client endpoint's bound address (useful with port 0). */
+  public CompletionStage<InetSocketAddress> endpoint() {
+    return endpoint;
+  }
+
+  /** Completes when the node's ActorSystem has terminated, for whatever reason. */
+  public CompletionStage<Done> whenTerminated() {
+    return system.getWhenTerminated();
+  }
+
+  /**
+   * Stops the node gracefully: unbinds the endpoint, leaves the cluster, terminates the system.
+   * Waits up to {@code timeout}.
+   */
+  public void stop(Duration timeout) {
+    CompletableFuture<Done> done =
+        CoordinatedShutdown.get(system)
+            .runAll(CoordinatedShutdown.unknownReason())
+            .toCompletableFuture();
+    try {
+      done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      system.getWhenTerminated().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      log.warn("Node {} did not stop within {}: {}", system.address(), timeout, e.toString());
+    }
+  }
+
+  @Override
+  public void close() {
+    stop(Duration.ofSeconds(30));
+  }
+}

@@ -1,0 +1,155 @@
+package io.meshwork.node.config;
+
+import static java.util.Objects.requireNonNull;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValue;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Everything a node reads from the {@code meshwork} config subtree, read once. Nothing else in the
+ * node calls {@code config.getX} on it.
+ *
+ * @param seedNodes seed nodes' cluster addresses as {@code host:port}; empty to start a new cluster
+ * @param hostedServices the services this node hosts: name to MeshService class name, sorted
+ */
+public record NodeSettings(
+    String host,
+    int clusterPort,
+    int managementPort,
+    List<String> seedNodes,
+    Map<String, String> hostedServices,
+    EndpointSettings endpoint,
+    Duration listingSettleTime,
+    long arteryMaxFrameBytes) {
+
+  /** Cluster name; every node of a Meshwork cluster uses the same ActorSystem name. */
+  public static final String SYSTEM_NAME = "meshwork";
+
+  public NodeSettings {
+    requireNonNull(host, "host");
+    seedNodes = List.copyOf(seedNodes);
+    hostedServices = java.util.Collections.unmodifiableMap(new TreeMap<>(hostedServices));
+    requireNonNull(endpoint, "endpoint");
+    requireNonNull(listingSettleTime, "listingSettleTime");
+  }
+
+  /** Reads and validates the settings from a fully resolved node config. */
+  public static NodeSettings fromConfig(Config config) {
+    Config m = config.getConfig("meshwork");
+    String host = m.getString("host").trim();
+    if (host.isEmpty()) {
+      throw new IllegalArgumentException("meshwork.host: \"\" (expected: a host name or address)");
+    }
+    int port = port(m, "port");
+    EndpointSettings endpoint = EndpointSettings.fromConfig(host, port, m.getConfig("endpoint"));
+    long arteryMaxFrame = config.getBytes("pekko.remote.artery.advanced.maximum-frame-size");
+    if (endpoint.maxFrameBytes() + 64L * 1024 > arteryMaxFrame) {
+      throw new IllegalArgumentException(
+          "meshwork.endpoint.max-frame-size: "
+              + endpoint.maxFrameBytes()
+              + " bytes (expected: <= pekko.remote.artery.advanced.maximum-frame-size "
+              + arteryMaxFrame
+              + " bytes minus 64 KiB, or forwarded requests would be dropped)");
+    }
+    return new NodeSettings(
+        host,
+        port(m, "cluster-port"),
+        port(m, "management-port"),
+        seedNodes(m.getString("seed-nodes")),
+        hostedServices(m.getString("services"), m.getConfig("service-classes")),
+        endpoint,
+        m.getDuration("routing.listing-settle-time"),
+        arteryMaxFrame);
+  }
+
+  /** Parses "host:port,host:port" and checks each entry. */
+  static List<String> seedNodes(String value) {
+    List<String> seeds = new ArrayList<>();
+    for (String raw : value.split(",")) {
+      String seed = raw.trim();
+      if (seed.isEmpty()) {
+        continue;
+      }
+      int colon = seed.lastIndexOf(':');
+      boolean valid = colon > 0 && colon < seed.length() - 1;
+      if (valid) {
+        try {
+          int p = Integer.parseInt(seed.substring(colon + 1));
+          valid = p > 0 && p < 65536;
+        } catch (NumberFormatException e) {
+          valid = false;
+        }
+      }
+      if (!valid) {
+        throw new IllegalArgumentException(
+            "meshwork.seed-nodes: \"" + seed + "\" (expected: host:port of a cluster port)");
+      }
+      seeds.add(seed);
+    }
+    return seeds;
+  }
+
+  /** Resolves MESH_SERVICES against the known service classes. */
+  static Map<String, String> hostedServices(String selection, Config serviceClasses) {
+    Map<String, String> known = new LinkedHashMap<>();
+    for (Map.Entry<String, ConfigValue> e : serviceClasses.root().entrySet()) {
+      known.put(e.getKey(), String.valueOf(e.getValue().unwrapped()));
+    }
+    String s = selection.trim();
+    if (s.isEmpty() || s.equals("all")) {
+      return known;
+    }
+    if (s.equals("none")) {
+      return Map.of();
+    }
+    Map<String, String> chosen = new LinkedHashMap<>();
+    for (String raw : s.split(",")) {
+      String name = raw.trim();
+      if (name.isEmpty()) {
+        continue;
+      }
+      String cls = known.get(name);
+      if (cls == null) {
+        throw new IllegalArgumentException(
+            "meshwork.services: \""
+                + name
+                + "\" (expected one of: "
+                + String.join(", ", known.keySet())
+                + ", or all, or none; add your own under meshwork.service-classes)");
+      }
+      chosen.put(name, cls);
+    }
+    return chosen;
+  }
+
+  private static int port(Config m, String key) {
+    int p = m.getInt(key);
+    if (p < 0 || p > 65535) {
+      throw new IllegalArgumentException("meshwork." + key + ": " + p + " (expected: 0-65535)");
+    }
+    return p;
+  }
+
+  @Override
+  public String toString() {
+    return "NodeSettings{host="
+        + host
+        + ", port="
+        + endpoint.port()
+        + ", clusterPort="
+        + clusterPort
+        + ", managementPort="
+        + managementPort
+        + ", seedNodes="
+        + seedNodes
+        + ", services="
+        + hostedServices.keySet()
+        + "}";
+  }
+}

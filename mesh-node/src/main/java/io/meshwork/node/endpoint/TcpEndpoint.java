@@ -1,0 +1,51 @@
+package io.meshwork.node.endpoint;
+
+import io.meshwork.node.NodeRuntime;
+import io.meshwork.node.config.EndpointSettings;
+import io.meshwork.protocol.framing.VarintFraming;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.io.Inet;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Tcp;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's client endpoint: a Pekko Streams TCP server whose every connection runs
+ * varint frame decoding, then a {@link ConnectionStage}. Nothing on this path blocks.
+ */
+public final class TcpEndpoint {
+  private static final Logger log = LoggerFactory.getLogger(TcpEndpoint.class);
+
+  private TcpEndpoint() {}
+
+  /** Binds the endpoint; the stage completes when it is listening (or fails, e.g. port in use). */
+  public static CompletionStage<Tcp.ServerBinding> bind(
+      ActorSystem<?> system, EndpointSettings settings, NodeRuntime runtime) {
+    Flow<ByteString, ByteString, NotUsed> connection =
+        VarintFraming.decoder(settings.maxFrameBytes())
+            .via(new ConnectionStage(settings, runtime));
+    List<Inet.SocketOption> options = List.of();
+    return Tcp.get(system)
+        .bind(
+            settings.host(),
+            settings.port(),
+            settings.backlog(),
+            options,
+            true, // half-close: a client may finish sending and still read its replies
+            Optional.empty())
+        .to(
+            Sink.foreach(
+                incoming -> {
+                  log.debug("Client connected from {}", incoming.remoteAddress());
+                  incoming.handleWith(connection, system);
+                }))
+        .run(system);
+  }
+}

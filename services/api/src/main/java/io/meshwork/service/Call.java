@@ -1,0 +1,115 @@
+package io.meshwork.service;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.ByteString;
+import io.meshwork.protocol.v1.Status;
+import io.meshwork.service.internal.CallResult;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * One call of a service method: the decoded request, its context (method, headers, deadline) and
+ * the way to answer it. A call is answered exactly once, with {@link #reply} or {@link #fail}; the
+ * answer goes straight to the caller's connection, on this node or across the cluster.
+ *
+ * <p>A call may be answered from any thread (for example from a {@code pipeToSelf} callback), but
+ * from one thread at a time.
+ *
+ * @param <Req> the request type
+ * @param <Rep> the reply type
+ */
+public final class Call<Req, Rep> {
+  private final long callId;
+  private final String method;
+  private final Req request;
+  private final Map<String, String> headers;
+  private final long deadlineNanos;
+  private final ActorRef<CallResult> replyTo;
+  private final Function<? super Rep, ByteString> replyEncoder;
+  private boolean completed;
+
+  /** Created by the runtime; services receive calls, they do not create them. */
+  public Call(
+      long callId,
+      String method,
+      Req request,
+      Map<String, String> headers,
+      long deadlineNanos,
+      ActorRef<CallResult> replyTo,
+      Function<? super Rep, ByteString> replyEncoder) {
+    this.callId = callId;
+    this.method = requireNonNull(method, "method");
+    this.request = requireNonNull(request, "request");
+    this.headers = requireNonNull(headers, "headers");
+    this.deadlineNanos = deadlineNanos;
+    this.replyTo = requireNonNull(replyTo, "replyTo");
+    this.replyEncoder = requireNonNull(replyEncoder, "replyEncoder");
+  }
+
+  /** The decoded request. */
+  public Req request() {
+    return request;
+  }
+
+  /** The method name the caller asked for. */
+  public String method() {
+    return method;
+  }
+
+  /** The caller's request headers (auth token, trace context, ...); never null. */
+  public Map<String, String> headers() {
+    return headers;
+  }
+
+  /** Time left until the caller's deadline; zero or negative once it has passed. */
+  public Duration remaining() {
+    return Duration.ofNanos(deadlineNanos - System.nanoTime());
+  }
+
+  /**
+   * True once the caller's deadline has passed: the caller has already been answered with {@code
+   * DEADLINE_EXCEEDED}, so any further work for this call is wasted.
+   */
+  public boolean isExpired() {
+    return System.nanoTime() - deadlineNanos >= 0;
+  }
+
+  /** True once {@link #reply} or {@link #fail} has been called. */
+  public boolean isCompleted() {
+    return completed;
+  }
+
+  /** Answers the call with {@code OK} and {@code reply}. */
+  public void reply(Rep reply) {
+    requireNonNull(reply, "reply");
+    ByteString payload = replyEncoder.apply(reply);
+    complete(new CallResult(callId, Status.OK, payload, "", false));
+  }
+
+  /** Answers the call with a failure status and a human-readable reason. */
+  public void fail(Status status, String message) {
+    requireNonNull(status, "status");
+    requireNonNull(message, "message");
+    if (status == Status.OK || status == Status.UNRECOGNIZED) {
+      throw new IllegalArgumentException("status: " + status + " (expected: a failure status)");
+    }
+    complete(new CallResult(callId, status, ByteString.EMPTY, message, false));
+  }
+
+  private void complete(CallResult result) {
+    if (completed) {
+      throw new IllegalStateException(
+          "call " + callId + " (" + method + ") was already answered (expected: one answer)");
+    }
+    completed = true;
+    replyTo.tell(result);
+  }
+
+  @Override
+  public String toString() {
+    return "Call{id=" + callId + ", method=" + method + ", completed=" + completed + '}';
+  }
+}
