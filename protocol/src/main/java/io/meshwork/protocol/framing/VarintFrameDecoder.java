@@ -14,10 +14,13 @@ import org.apache.pekko.util.ByteString;
  * Splits a byte stream into varint32-length-prefixed frames and emits each frame's body.
  *
  * <p>Bounded: a length prefix above {@code maxFrameBytes} fails the stage with {@link
- * FrameTooLargeException} as soon as the prefix shows it (before the body arrives); a prefix that is
- * not a valid varint32 fails it with {@link CorruptedFrameException}, and so does an upstream that
- * completes in the middle of a frame. Emitted frames are slices of the received bytes (no copy).
- * Pekko's own {@code Framing} only knows fixed-width length fields, hence this stage.
+ * FrameTooLargeException} as soon as the prefix is complete (no body byte is awaited); a prefix that
+ * is not a valid varint32 (a fifth byte with the continuation bit set, or with bits above the 32nd)
+ * fails it with {@link CorruptedFrameException}, and so does an upstream that completes in the
+ * middle of a frame. Non-minimal prefixes of up to five bytes are accepted, as protobuf does. Input
+ * is pulled only when downstream wants a frame and none is buffered. Emitted frames are slices of
+ * the received bytes (no copy). Pekko's own {@code Framing} only knows fixed-width length fields,
+ * hence this stage.
  */
 public final class VarintFrameDecoder extends GraphStage<FlowShape<ByteString, ByteString>> {
   private final int maxFrameBytes;
@@ -74,7 +77,15 @@ public final class VarintFrameDecoder extends GraphStage<FlowShape<ByteString, B
 
       /** Called when downstream has demand: emit one frame, or ask for more bytes. */
       private void emitOrPull() {
-        ByteString frame = nextFrame();
+        ByteString frame;
+        try {
+          frame = nextFrame();
+        } catch (FrameException e) {
+          // Failed, not thrown: Pekko logs an exception thrown by a handler at ERROR, and a peer
+          // sending garbage is an expected event at the edge, not an error of this node.
+          failStage(e);
+          return;
+        }
         if (frame != null) {
           push(out, frame);
           if (isClosed(in) && buffer.isEmpty()) {
@@ -89,36 +100,47 @@ public final class VarintFrameDecoder extends GraphStage<FlowShape<ByteString, B
         }
       }
 
-      /** Removes and returns the next complete frame body, or null when more bytes are needed. */
+      /**
+       * Removes and returns the next complete frame body, or null when more bytes are needed.
+       *
+       * <p>The whole prefix (at most five bytes) is read before the limit is checked, so a
+       * malformed varint is reported as corrupted rather than as a frame of some made-up size.
+       */
       private ByteString nextFrame() {
         int available = buffer.size();
         long length = 0;
-        int shift = 0;
         for (int i = 0; i < Varint.MAX_VARINT32_BYTES; i++) {
           if (i >= available) {
             return null;
           }
           int b = buffer.apply(i) & 0xff;
-          length |= (long) (b & 0x7f) << shift;
-          if (length > maxFrameBytes) {
-            throw new FrameTooLargeException(length, maxFrameBytes);
+          if (i == Varint.MAX_VARINT32_BYTES - 1 && b > 0x0f) {
+            throw new CorruptedFrameException(
+                String.format(
+                    "length prefix is not a valid varint32: fifth byte 0x%02x (expected: 0x00 to"
+                        + " 0x0f, as a varint32 ends by its fifth byte)",
+                    b));
           }
+          length |= (long) (b & 0x7f) << (7 * i);
           if ((b & 0x80) == 0) {
-            int headerBytes = i + 1;
-            long frameEnd = headerBytes + length;
-            if (frameEnd > available) {
-              return null;
-            }
-            ByteString frame = buffer.slice(headerBytes, (int) frameEnd);
-            buffer = buffer.drop((int) frameEnd);
-            return frame;
+            return takeFrame(i + 1, length);
           }
-          shift += 7;
         }
-        throw new CorruptedFrameException(
-            "length prefix is not a valid varint32 (more than "
-                + Varint.MAX_VARINT32_BYTES
-                + " bytes with the continuation bit set)");
+        throw new AssertionError("unreachable: a fifth byte with the continuation bit is rejected");
+      }
+
+      /** The body that follows a {@code headerBytes}-byte prefix, or null while it is incomplete. */
+      private ByteString takeFrame(int headerBytes, long length) {
+        if (length > maxFrameBytes) {
+          throw new FrameTooLargeException(length, maxFrameBytes);
+        }
+        long frameEnd = headerBytes + length; // a long: 5 + Integer.MAX_VALUE would overflow
+        if (frameEnd > buffer.size()) {
+          return null;
+        }
+        ByteString frame = buffer.slice(headerBytes, (int) frameEnd);
+        buffer = buffer.drop((int) frameEnd);
+        return frame;
       }
     };
   }
