@@ -18,11 +18,12 @@ public final class FrameTooLargeException extends FrameException {
     this.maxFrameBytes = maxFrameBytes;
   }
 
-  /** The announced length (a lower bound when the prefix was cut short as soon as it exceeded). */
+  /** The length the prefix announced, in bytes (up to 2^32 - 1). */
   public long frameBytes() {
     return frameBytes;
   }
 
+  /** The limit it exceeded, in bytes. */
   public int maxFrameBytes() {
     return maxFrameBytes;
   }

@@ -13,14 +13,15 @@ import org.apache.pekko.util.ByteString;
 /**
  * Splits a byte stream into varint32-length-prefixed frames and emits each frame's body.
  *
- * <p>Bounded: a length prefix above {@code maxFrameBytes} fails the stream with {@link
- * FrameTooLargeException} as soon as the prefix shows it (before the body arrives); a prefix that is
- * not a valid varint32 fails it with {@link CorruptedFrameException}, and so does an upstream that
- * completes in the middle of a frame. On such a failure the downstream is failed and the upstream
- * is cancelled without a failure cause, so that a TCP connection is closed, not reset, and the
- * reader can still write a last error reply. Emitted frames are slices of the received bytes (no
- * copy).
- * Pekko's own {@code Framing} only knows fixed-width length fields, hence this stage.
+ * <p>Bounded: a length prefix above {@code maxFrameBytes} fails the stage with {@link
+ * FrameTooLargeException} as soon as the prefix is complete (no body byte is awaited); a prefix that
+ * is not a valid varint32 (a fifth byte with the continuation bit set, or with bits above the 32nd)
+ * fails it with {@link CorruptedFrameException}, and so does an upstream that completes in the
+ * middle of a frame. On such a failure upstream is cancelled without a failure cause, so a TCP
+ * connection is closed rather than reset and the reader can still send an error reply. Non-minimal prefixes of up to five bytes are accepted, as protobuf does. Input
+ * is pulled only when downstream wants a frame and none is buffered. Emitted frames are slices of
+ * the received bytes (no copy). Pekko's own {@code Framing} only knows fixed-width length fields,
+ * hence this stage.
  */
 public final class VarintFrameDecoder extends GraphStage<FlowShape<ByteString, ByteString>> {
   private final int maxFrameBytes;
@@ -52,11 +53,7 @@ public final class VarintFrameDecoder extends GraphStage<FlowShape<ByteString, B
               @Override
               public void onPush() {
                 buffer = buffer.concat(grab(in));
-                try {
-                  emitOrPull();
-                } catch (FrameException e) {
-                  failFraming(e);
-                }
+                emitOrPull();
               }
 
               @Override
@@ -64,11 +61,7 @@ public final class VarintFrameDecoder extends GraphStage<FlowShape<ByteString, B
                 if (buffer.isEmpty()) {
                   completeStage();
                 } else if (isAvailable(out)) {
-                  try {
-                    emitOrPull();
-                  } catch (FrameException e) {
-                    failFraming(e);
-                  }
+                  emitOrPull();
                 }
                 // else: the next onPull emits what is left, then finishes.
               }
@@ -78,19 +71,15 @@ public final class VarintFrameDecoder extends GraphStage<FlowShape<ByteString, B
             new AbstractOutHandler() {
               @Override
               public void onPull() {
-                try {
-                  emitOrPull();
-                } catch (FrameException e) {
-                  failFraming(e);
-                }
+                emitOrPull();
               }
             });
       }
 
       /**
-       * Fails downstream with the framing error but cancels upstream as a normal cancellation, so
-       * that a TCP transport keeps the connection open long enough for the reader to send a final
-       * error reply (a failure cause would make Pekko's TCP stage abort the connection with RST).
+       * Fails downstream with the framing error but cancels upstream as a normal cancellation: a
+       * failure cause would make Pekko's TCP stage abort the connection (RST), and the reader could
+       * no longer write a last error reply before closing.
        */
       private void failFraming(FrameException e) {
         buffer = ByteString.emptyByteString();
@@ -102,50 +91,70 @@ public final class VarintFrameDecoder extends GraphStage<FlowShape<ByteString, B
 
       /** Called when downstream has demand: emit one frame, or ask for more bytes. */
       private void emitOrPull() {
-        ByteString frame = nextFrame();
+        ByteString frame;
+        try {
+          frame = nextFrame();
+        } catch (FrameException e) {
+          // Failed, not thrown: Pekko logs an exception thrown by a handler at ERROR, and a peer
+          // sending garbage is an expected event at the edge, not an error of this node.
+          failFraming(e);
+          return;
+        }
         if (frame != null) {
           push(out, frame);
           if (isClosed(in) && buffer.isEmpty()) {
             completeStage();
           }
         } else if (isClosed(in)) {
-          throw new CorruptedFrameException(
-              "stream ended inside a frame (" + buffer.size() + " bytes of it received)");
+          failFraming(
+              new CorruptedFrameException(
+                  "stream ended inside a frame (" + buffer.size() + " bytes of it received)"));
         } else if (!hasBeenPulled(in)) {
           pull(in);
         }
       }
 
-      /** Removes and returns the next complete frame body, or null when more bytes are needed. */
+      /**
+       * Removes and returns the next complete frame body, or null when more bytes are needed.
+       *
+       * <p>The whole prefix (at most five bytes) is read before the limit is checked, so a
+       * malformed varint is reported as corrupted rather than as a frame of some made-up size.
+       */
       private ByteString nextFrame() {
         int available = buffer.size();
         long length = 0;
-        int shift = 0;
         for (int i = 0; i < Varint.MAX_VARINT32_BYTES; i++) {
           if (i >= available) {
             return null;
           }
           int b = buffer.apply(i) & 0xff;
-          length |= (long) (b & 0x7f) << shift;
-          if (length > maxFrameBytes) {
-            throw new FrameTooLargeException(length, maxFrameBytes);
+          if (i == Varint.MAX_VARINT32_BYTES - 1 && b > 0x0f) {
+            throw new CorruptedFrameException(
+                String.format(
+                    "length prefix is not a valid varint32: fifth byte 0x%02x (expected: 0x00 to"
+                        + " 0x0f, as a varint32 ends by its fifth byte)",
+                    b));
           }
+          length |= (long) (b & 0x7f) << (7 * i);
           if ((b & 0x80) == 0) {
-            int headerBytes = i + 1;
-            long frameEnd = headerBytes + length;
-            if (frameEnd > available) {
-              return null;
-            }
-            ByteString frame = buffer.slice(headerBytes, (int) frameEnd);
-            buffer = buffer.drop((int) frameEnd);
-            return frame;
+            return takeFrame(i + 1, length);
           }
-          shift += 7;
         }
-        throw new CorruptedFrameException(
-            "length prefix is not a valid varint32 (more than "
-                + Varint.MAX_VARINT32_BYTES
-                + " bytes with the continuation bit set)");
+        throw new AssertionError("unreachable: a fifth byte with the continuation bit is rejected");
+      }
+
+      /** The body that follows a {@code headerBytes}-byte prefix, or null while it is incomplete. */
+      private ByteString takeFrame(int headerBytes, long length) {
+        if (length > maxFrameBytes) {
+          throw new FrameTooLargeException(length, maxFrameBytes);
+        }
+        long frameEnd = headerBytes + length; // a long: 5 + Integer.MAX_VALUE would overflow
+        if (frameEnd > buffer.size()) {
+          return null;
+        }
+        ByteString frame = buffer.slice(headerBytes, (int) frameEnd);
+        buffer = buffer.drop((int) frameEnd);
+        return frame;
       }
     };
   }
