@@ -97,7 +97,7 @@ public record NodeSettings(
 
   /** Resolves MESH_SERVICES against the known service classes. */
   static Map<String, String> hostedServices(String selection, Config serviceClasses) {
-    Map<String, String> known = new LinkedHashMap<>();
+    Map<String, String> known = new TreeMap<>();
     for (Map.Entry<String, ConfigValue> e : serviceClasses.root().entrySet()) {
       known.put(e.getKey(), String.valueOf(e.getValue().unwrapped()));
     }

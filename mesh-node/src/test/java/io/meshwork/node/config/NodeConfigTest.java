@@ -1,0 +1,86 @@
+package io.meshwork.node.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class NodeConfigTest {
+
+  @Test
+  void defaultsMatchTheDocumentedPorts() {
+    NodeSettings s = NodeSettings.fromConfig(NodeConfig.load(ConfigFactory.empty(), false));
+    assertThat(s.host()).isEqualTo("127.0.0.1");
+    assertThat(s.endpoint().port()).isEqualTo(7700);
+    assertThat(s.clusterPort()).isEqualTo(2550);
+    assertThat(s.managementPort()).isEqualTo(8558);
+    assertThat(s.seedNodes()).isEmpty();
+    assertThat(s.hostedServices()).containsOnlyKeys("echo", "info");
+    assertThat(s.endpoint().maxFrameBytes()).isEqualTo(1024 * 1024);
+    assertThat(s.endpoint().defaultDeadline()).isEqualTo(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void meshVariablesOverrideTheDefaultsAndMoveEveryAddress() {
+    // MESH_* are looked up in the config root before the process environment, which lets the
+    // env layer be tested without touching the environment.
+    Config env =
+        ConfigFactory.parseMap(
+            Map.of(
+                "MESH_HOST", "127.0.0.9",
+                "MESH_PORT", "7801",
+                "MESH_CLUSTER_PORT", "2651",
+                "MESH_MANAGEMENT_PORT", "8651",
+                "MESH_SEED_NODES", "127.0.0.9:2651, 127.0.0.8:2652",
+                "MESH_SERVICES", "echo"));
+    Config config = NodeConfig.load(env, true);
+    NodeSettings s = NodeSettings.fromConfig(config);
+    assertThat(s.host()).isEqualTo("127.0.0.9");
+    assertThat(s.endpoint().host()).isEqualTo("127.0.0.9");
+    assertThat(s.endpoint().port()).isEqualTo(7801);
+    assertThat(config.getString("pekko.remote.artery.canonical.hostname")).isEqualTo("127.0.0.9");
+    assertThat(config.getInt("pekko.remote.artery.canonical.port")).isEqualTo(2651);
+    assertThat(config.getString("pekko.management.http.hostname")).isEqualTo("127.0.0.9");
+    assertThat(config.getInt("pekko.management.http.port")).isEqualTo(8651);
+    assertThat(config.getStringList("pekko.cluster.seed-nodes"))
+        .containsExactly("pekko://meshwork@127.0.0.9:2651", "pekko://meshwork@127.0.0.8:2652");
+    assertThat(s.hostedServices()).containsOnlyKeys("echo");
+  }
+
+  @Test
+  void noneHostsNothing() {
+    Config c = NodeConfig.load(ConfigFactory.parseMap(Map.of("meshwork.services", "none")), false);
+    assertThat(NodeSettings.fromConfig(c).hostedServices()).isEmpty();
+  }
+
+  @Test
+  void anUnknownServiceNameIsRejectedNamingTheKnownOnes() {
+    Config c = NodeConfig.load(ConfigFactory.parseMap(Map.of("meshwork.services", "echo,nope")), false);
+    assertThatThrownBy(() -> NodeSettings.fromConfig(c))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("\"nope\"")
+        .hasMessageContaining("echo, info");
+  }
+
+  @Test
+  void aMalformedSeedNodeIsRejected() {
+    assertThatThrownBy(
+            () -> NodeConfig.load(ConfigFactory.parseMap(Map.of("meshwork.seed-nodes", "localhost")), false))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("\"localhost\"")
+        .hasMessageContaining("host:port");
+  }
+
+  @Test
+  void aFrameLimitThatCannotCrossNodesIsRejected() {
+    Config c =
+        NodeConfig.load(ConfigFactory.parseMap(Map.of("meshwork.endpoint.max-frame-size", "4 MiB")), false);
+    assertThatThrownBy(() -> NodeSettings.fromConfig(c))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maximum-frame-size");
+  }
+}

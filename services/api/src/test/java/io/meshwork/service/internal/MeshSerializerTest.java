@@ -1,0 +1,99 @@
+package io.meshwork.service.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import io.meshwork.protocol.v1.Status;
+import java.io.NotSerializableException;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** Every message that crosses nodes survives a round trip through the configured serializer. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class MeshSerializerTest {
+  private final ActorTestKit testKit = ActorTestKit.create();
+  private final Serialization serialization = SerializationExtension.get(testKit.system());
+
+  @AfterAll
+  void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  @Test
+  void meshMessagesAreBoundToTheProtobufSerializer() {
+    Serializer serializer =
+        serialization.findSerializerFor(CallResult.failure(1, Status.INTERNAL, "x"));
+    assertThat(serializer).isInstanceOf(MeshSerializer.class);
+    assertThat(serializer.identifier()).isEqualTo(MeshSerializer.IDENTIFIER);
+  }
+
+  @Test
+  void serviceCallRoundTripsWithItsReplyPathAndRemainingDeadline() {
+    TestProbe<CallResult> probe = testKit.createTestProbe();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+    ServiceCall call =
+        new ServiceCall(
+            42,
+            "get",
+            ByteString.copyFromUtf8("payload"),
+            deadline,
+            Map.of("authorization", "token", "traceparent", "00-abc"),
+            probe.getRef());
+
+    ServiceCall back = (ServiceCall) roundTrip(call);
+
+    assertThat(back.callId()).isEqualTo(42);
+    assertThat(back.method()).isEqualTo("get");
+    assertThat(back.payload()).isEqualTo(call.payload());
+    assertThat(back.headers()).isEqualTo(call.headers());
+    assertThat(back.replyTo()).isEqualTo(probe.getRef());
+    // Deadlines travel as time remaining (clocks differ between nodes), so the receiver's deadline
+    // is the sender's shifted by the time in transit; the caller's own timer stays authoritative.
+    assertThat(Math.abs(back.deadlineNanos() - deadline)).isLessThan(TimeUnit.SECONDS.toNanos(1));
+    assertThat(back.deadlineNanos() - System.nanoTime()).isPositive();
+  }
+
+  @Test
+  void anExpiredDeadlineStaysExpired() {
+    TestProbe<CallResult> probe = testKit.createTestProbe();
+    ServiceCall call =
+        new ServiceCall(1, "", ByteString.EMPTY, System.nanoTime() - 1_000_000, Map.of(), probe.getRef());
+    ServiceCall back = (ServiceCall) roundTrip(call);
+    assertThat(System.nanoTime() - back.deadlineNanos()).isGreaterThanOrEqualTo(0);
+  }
+
+  @Test
+  void callResultRoundTrips() {
+    CallResult result =
+        new CallResult(7, Status.UNAVAILABLE, ByteString.copyFromUtf8("p"), "why", true);
+    assertThat(roundTrip(result)).isEqualTo(result);
+  }
+
+  @Test
+  void unknownManifestIsRejectedWithAReadableError() throws Exception {
+    MeshSerializer serializer =
+        (MeshSerializer) serialization.serializerFor(CallResult.class);
+    assertThatThrownBy(() -> serializer.fromBinary(new byte[0], "Z"))
+        .isInstanceOf(NotSerializableException.class)
+        .hasMessageContaining("\"Z\"");
+  }
+
+  private Object roundTrip(Object message) {
+    MeshSerializer serializer = (MeshSerializer) serialization.findSerializerFor(message);
+    byte[] bytes = serializer.toBinary(message);
+    try {
+      return serializer.fromBinary(bytes, serializer.manifest(message));
+    } catch (NotSerializableException e) {
+      throw new AssertionError(e);
+    }
+  }
+}
