@@ -1,0 +1,153 @@
+package io.meshwork.node.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** A node started from the real {@code mesh-node.jar} in its own JVM, configured by MESH_*. */
+public final class NodeProcess implements AutoCloseable {
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  private final String name;
+  private final Process process;
+  private final Path log;
+  public final int port;
+  public final int clusterPort;
+  public final int managementPort;
+
+  private NodeProcess(String name, Process process, Path log, int port, int clusterPort, int managementPort) {
+    this.name = name;
+    this.process = process;
+    this.log = log;
+    this.port = port;
+    this.clusterPort = clusterPort;
+    this.managementPort = managementPort;
+  }
+
+  /** Starts {@code java -jar mesh-node.jar} with free ports and the given extra MESH_* variables. */
+  public static NodeProcess start(String name, Map<String, String> env) {
+    String jar = System.getProperty("meshwork.node.jar", "target/mesh-node.jar");
+    if (!new File(jar).isFile()) {
+      throw new IllegalStateException("mesh-node.jar not found at " + jar + " (run mvn package first)");
+    }
+    int port = TestNodes.freePort();
+    int clusterPort = TestNodes.freePort();
+    int managementPort = TestNodes.freePort();
+    try {
+      Path logDir = Files.createDirectories(Path.of("target", "it-logs"));
+      Path log = logDir.resolve(name + ".log");
+      List<String> command = new ArrayList<>();
+      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.add("-Xmx256m");
+      command.add("-jar");
+      command.add(jar);
+      ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+      pb.environment().put("MESH_HOST", "127.0.0.1");
+      pb.environment().put("MESH_PORT", Integer.toString(port));
+      pb.environment().put("MESH_CLUSTER_PORT", Integer.toString(clusterPort));
+      pb.environment().put("MESH_MANAGEMENT_PORT", Integer.toString(managementPort));
+      pb.environment().putAll(env);
+      return new NodeProcess(name, pb.start(), log, port, clusterPort, managementPort);
+    } catch (IOException e) {
+      throw new UncheckedIOException("starting " + name, e);
+    }
+  }
+
+  public InetSocketAddress endpoint() {
+    return new InetSocketAddress("127.0.0.1", port);
+  }
+
+  public String clusterAddress() {
+    return "127.0.0.1:" + clusterPort;
+  }
+
+  /** HTTP status of a management route, or -1 when the node does not answer. */
+  public int httpStatus(String path) {
+    try {
+      return HTTP.send(request(path), HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  public String httpGet(String path) {
+    try {
+      return HTTP.send(request(path), HttpResponse.BodyHandlers.ofString()).body();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public void awaitReady(Duration timeout) {
+    Poll.until(timeout, name + " ready (log: " + log + ")", () -> {
+      if (!process.isAlive()) {
+        throw new AssertionError(name + " exited with " + process.exitValue() + "; log: " + logText());
+      }
+      return httpStatus("/ready") == 200;
+    });
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** SIGTERM, then waits for the exit code. */
+  public int terminate(Duration timeout) {
+    process.destroy();
+    try {
+      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new AssertionError(name + " did not exit within " + timeout + " of SIGTERM");
+      }
+      return process.exitValue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public String logText() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
+  private HttpRequest request(String path) {
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
+        .timeout(Duration.ofSeconds(5))
+        .GET()
+        .build();
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      process.destroyForcibly();
+      try {
+        process.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
