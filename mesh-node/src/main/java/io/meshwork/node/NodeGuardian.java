@@ -73,6 +73,7 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
             new ArrayList<>(settings.hostedServices().keySet()),
             Set.copyOf(cluster.selfMember().getRoles()));
     ServiceHosting.spawnAll(getContext(), definitions, context);
+    NodeRuntime.get(getContext().getSystem()).hostedServices(definitions.keySet());
     return this;
   }
 }

@@ -1,7 +1,10 @@
 package io.meshwork.node;
 
 import io.meshwork.node.routing.RoutingTable;
+import io.meshwork.node.routing.ServiceRoutes;
 import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.Set;
 import org.apache.pekko.actor.AbstractExtensionId;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.ExtendedActorSystem;
@@ -16,6 +19,7 @@ import org.apache.pekko.actor.ExtensionIdProvider;
 public final class NodeRuntime implements Extension {
   private volatile RoutingTable routingTable = RoutingTable.EMPTY;
   private volatile InetSocketAddress endpointAddress;
+  private volatile Set<String> hostedServices;
 
   public static NodeRuntime get(ActorSystem system) {
     return Id.INSTANCE.get(system);
@@ -40,6 +44,31 @@ public final class NodeRuntime implements Extension {
 
   public void endpointAddress(InetSocketAddress address) {
     this.endpointAddress = address;
+  }
+
+  /** Records which services this node hosts, once they are spawned. */
+  public void hostedServices(Set<String> services) {
+    this.hostedServices = Set.copyOf(services);
+  }
+
+  /**
+   * True when the node can serve: its client endpoint listens, and every service it hosts is
+   * spawned and visible in its own routing table (so a call to it is routed, not refused).
+   * Cluster membership is checked separately (see NodeReadinessCheck).
+   */
+  public boolean servesClients() {
+    Set<String> hosted = hostedServices;
+    if (endpointAddress == null || hosted == null) {
+      return false;
+    }
+    Map<String, ServiceRoutes> services = routingTable.services();
+    for (String name : hosted) {
+      ServiceRoutes routes = services.get(name);
+      if (routes == null || routes.local().isEmpty()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The extension id. */

@@ -9,8 +9,8 @@ import org.apache.pekko.cluster.Cluster;
 import org.apache.pekko.cluster.MemberStatus;
 
 /**
- * Readiness ({@code GET /ready}): the node is a cluster member with status Up and its client
- * endpoint is listening. Configured in meshwork-node.conf; Pekko Management instantiates it.
+ * Readiness ({@code GET /ready}): the node is a cluster member with status Up, its client endpoint
+ * is listening, and every service it hosts is registered and routable. Configured in meshwork-node.conf; Pekko Management instantiates it.
  */
 public final class NodeReadinessCheck implements Supplier<CompletionStage<Boolean>> {
   private final NodeRuntime runtime;
@@ -24,6 +24,6 @@ public final class NodeReadinessCheck implements Supplier<CompletionStage<Boolea
   @Override
   public CompletionStage<Boolean> get() {
     boolean up = cluster.selfMember().status() == MemberStatus.up();
-    return CompletableFuture.completedFuture(up && runtime.endpointAddress() != null);
+    return CompletableFuture.completedFuture(up && runtime.servesClients());
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.meshwork.node.MeshNode;
+import io.meshwork.node.NodeRuntime;
 import io.meshwork.node.config.NodeConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -68,7 +69,7 @@ public final class TestNodes implements AutoCloseable {
     return node.settings().managementPort();
   }
 
-  /** Waits until every given node sees all of them Up. */
+  /** Waits until every given node sees all of them Up and serves its own services. */
   public static void awaitUp(MeshNode... members) {
     TestProbe<Object> probe = TestProbe.create(members[0].system());
     probe.awaitAssert(
@@ -77,6 +78,7 @@ public final class TestNodes implements AutoCloseable {
           for (MeshNode n : members) {
             Cluster c = Cluster.get(n.system());
             assertThat(c.selfMember().status()).isEqualTo(MemberStatus.up());
+            assertThat(NodeRuntime.get(n.system()).servesClients()).as("serves clients").isTrue();
             long up = 0;
             for (var m : c.state().getMembers()) {
               if (m.status() == MemberStatus.up()) {
