@@ -106,7 +106,7 @@ up() {
       if http_get "$(management_port "$n")" /ready >/dev/null 2>&1; then ready=$((ready + 1)); fi
     done
     local members; members="$(http_get "$(management_port 1)" /cluster/members 2>/dev/null || true)"
-    local up; up="$(grep -o '"status":"Up"' <<<"$members" | wc -l)"
+    local up; up="$( (grep -o '"status":"Up"' <<<"$members" || true) | wc -l)"
     if [[ $ready == 3 && $up == 3 ]]; then break; fi
     if (( SECONDS > deadline )); then die "the cluster did not come Up within 90 s (logs in $STATE/logs)"; fi
     sleep 0.5
@@ -141,7 +141,7 @@ status() {
     if running "$n"; then
       local members
       if members="$(http_get "$(management_port "$n")" /cluster/members 2>/dev/null)"; then
-        log "Cluster members seen by node$n: $(grep -o '"status":"[A-Za-z]*"' <<<"$members" | sort | uniq -c | tr -s ' ' | tr '\n' ' ')"
+        log "Cluster members seen by node$n: $( (grep -o '"status":"[A-Za-z]*"' <<<"$members" || true) | sort | uniq -c | tr -s ' ' | tr '\n' ' ')"
       fi
       break
     fi

@@ -131,7 +131,7 @@ final class CallCommand implements Callable<Integer> {
       meshctl.rawOut().flush();
     } else {
       PrintWriter out = spec.commandLine().getOut();
-      out.print(PayloadRenderer.render(reply.getPayload()));
+      out.print(PayloadRenderer.render(service, reply.getPayload()));
       out.flush();
     }
   }

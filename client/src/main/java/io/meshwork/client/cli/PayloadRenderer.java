@@ -1,17 +1,41 @@
 package io.meshwork.client.cli;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.Parser;
+import com.google.protobuf.TextFormat;
+import io.meshwork.protocol.services.v1.InfoReply;
 import java.util.HexFormat;
+import java.util.Map;
 
 /**
- * Shows a reply payload on a terminal: as text when it is valid UTF-8 without control characters
- * (tabs and line breaks allowed), otherwise as hex, 16 bytes per line.
+ * Shows a reply payload on a terminal: in protobuf text format for the built-in services whose reply
+ * types meshctl knows, as text when it is valid UTF-8 without control characters (tabs and line
+ * breaks allowed), otherwise as hex, 16 bytes per line.
  */
 final class PayloadRenderer {
   private static final int HEX_BYTES_PER_LINE = 16;
   private static final HexFormat HEX = HexFormat.ofDelimiter(" ");
 
+  /** Reply types of built-in services, by service name. */
+  private static final Map<String, Parser<? extends Message>> KNOWN_REPLIES =
+      Map.of("info", InfoReply.parser());
+
   private PayloadRenderer() {}
+
+  /** The reply payload of a call to {@code service}, decoded when meshctl knows its type. */
+  static String render(String service, ByteString payload) {
+    Parser<? extends Message> parser = KNOWN_REPLIES.get(service);
+    if (parser != null && !payload.isEmpty()) {
+      try {
+        return TextFormat.printer().escapingNonAscii(false).printToString(parser.parseFrom(payload));
+      } catch (InvalidProtocolBufferException e) {
+        // Not the expected type after all: fall back to text or hex.
+      }
+    }
+    return render(payload);
+  }
 
   /** The payload as lines ending with a line break; empty for an empty payload. */
   static String render(ByteString payload) {

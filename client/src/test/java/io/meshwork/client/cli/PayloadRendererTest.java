@@ -35,4 +35,18 @@ class PayloadRendererTest {
   void emptyPayloadShowsNothing() {
     assertThat(PayloadRenderer.render(ByteString.EMPTY)).isEmpty();
   }
+
+  @Test
+  void infoRepliesAreDecodedAsProtobufText() {
+    ByteString payload =
+        io.meshwork.protocol.services.v1.InfoReply.newBuilder()
+            .setNode("pekko://meshwork@127.0.0.1:2551")
+            .addHostedServices("echo")
+            .build()
+            .toByteString();
+    assertThat(PayloadRenderer.render("info", payload))
+        .isEqualTo("node: \"pekko://meshwork@127.0.0.1:2551\"\nhosted_services: \"echo\"\n");
+    // Other services' payloads are not interpreted.
+    assertThat(PayloadRenderer.render("echo", payload)).startsWith("0a 1f");
+  }
 }
