@@ -52,13 +52,15 @@ public final class NodeRuntime implements Extension {
   }
 
   /**
-   * True when the node can serve: its client endpoint listens, and every service it hosts is
-   * spawned and visible in its own routing table (so a call to it is routed, not refused).
-   * Cluster membership is checked separately (see NodeReadinessCheck).
+   * True when the node can serve: its client endpoint listens, every service it hosts is spawned
+   * and visible in its own routing table (so a call to it is routed, not refused), and it has been
+   * Up for the listing settle time (so it knows the other nodes' services). Cluster membership is
+   * checked separately (see NodeReadinessCheck).
    */
   public boolean servesClients() {
     Set<String> hosted = hostedServices;
-    if (endpointAddress == null || hosted == null) {
+    RoutingTable routingTable = this.routingTable;
+    if (endpointAddress == null || hosted == null || !routingTable.settled()) {
       return false;
     }
     Map<String, ServiceRoutes> services = routingTable.services();

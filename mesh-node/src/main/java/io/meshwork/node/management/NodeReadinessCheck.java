@@ -10,7 +10,8 @@ import org.apache.pekko.cluster.MemberStatus;
 
 /**
  * Readiness ({@code GET /ready}): the node is a cluster member with status Up, its client endpoint
- * is listening, and every service it hosts is registered and routable. Configured in meshwork-node.conf; Pekko Management instantiates it.
+ * is listening, every service it hosts is registered and routable, and the cluster's service
+ * listings have had {@code meshwork.routing.listing-settle-time} to arrive. Configured in meshwork-node.conf; Pekko Management instantiates it.
  */
 public final class NodeReadinessCheck implements Supplier<CompletionStage<Boolean>> {
   private final NodeRuntime runtime;
