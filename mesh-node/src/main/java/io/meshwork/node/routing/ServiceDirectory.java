@@ -2,6 +2,7 @@ package io.meshwork.node.routing;
 
 import io.meshwork.node.NodeRuntime;
 import io.meshwork.service.internal.ServiceCall;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -115,6 +116,11 @@ public final class ServiceDirectory extends AbstractBehavior<ServiceDirectory.Co
   }
 
   private Behavior<Command> onSelfUp(SelfIsUp msg) {
+    getContext()
+        .getLog()
+        .info(
+            "Meshwork node Up {} ms after JVM start",
+            ManagementFactory.getRuntimeMXBean().getUptime());
     timers.startSingleTimer(Settled.INSTANCE, settleTime);
     return this;
   }
