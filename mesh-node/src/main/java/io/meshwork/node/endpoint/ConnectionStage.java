@@ -1,16 +1,16 @@
 package io.meshwork.node.endpoint;
 
-import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.CodedInputStream;
 import io.meshwork.node.NodeRuntime;
 import io.meshwork.node.config.EndpointSettings;
 import io.meshwork.node.routing.RoutingTable;
 import io.meshwork.protocol.framing.FrameException;
-import io.meshwork.protocol.framing.Varint;
-import io.meshwork.protocol.v1.Reply;
+import io.meshwork.protocol.framing.FrameParser;
 import io.meshwork.protocol.v1.Request;
 import io.meshwork.protocol.v1.Status;
 import io.meshwork.service.internal.CallResult;
 import io.meshwork.service.internal.ServiceCall;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -32,16 +32,18 @@ import org.apache.pekko.util.ByteString;
 import scala.runtime.BoxedUnit;
 
 /**
- * The life of one client connection, between the frame decoder and the socket's write side:
+ * The life of one client connection, between the socket's read and write sides:
  *
  * <pre>
- *  frames --&gt; parse Request --&gt; route --&gt; ServiceCall --&gt; service instance (any node)
+ *  bytes --&gt; frames --&gt; Request --&gt; route --&gt; ServiceCall --&gt; service instance (any node)
  *                                                                |
  *  bytes  &lt;-- encode Replies (batched) &lt;-- match by call id &lt;-- CallResult (stage actor)
  * </pre>
  *
- * <p>Pipelined: up to {@code maxInFlightPerConnection} calls are in flight; beyond that, or while
- * replies wait for the socket, the stage stops pulling frames, so TCP pushes back on the client.
+ * <p>Every frame of a TCP read is handled in one pass ({@link FrameParser}, the same parser as the
+ * {@code VarintFrameDecoder} stage), not as one stream element per frame. Pipelined: up to {@code
+ * maxInFlightPerConnection} calls are in flight; beyond that, or while replies wait for the socket,
+ * the stage stops taking frames and stops reading, so TCP pushes back on the client.
  * Replies are matched by a per-connection call id (never the client's id), so a late reply after a
  * deadline can never be mistaken for the answer to a newer request that reused the id. Every
  * request is answered exactly once: by its service, by a routing failure, or by {@code
@@ -50,7 +52,7 @@ import scala.runtime.BoxedUnit;
 final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>> {
   private final EndpointSettings settings;
   private final NodeRuntime runtime;
-  private final Inlet<ByteString> in = Inlet.create("Connection.frames");
+  private final Inlet<ByteString> in = Inlet.create("Connection.bytes");
   private final Outlet<ByteString> out = Outlet.create("Connection.replies");
   private final FlowShape<ByteString, ByteString> shape =
       FlowShape.of(in, out);
@@ -96,10 +98,11 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
      * arrival order is deadline order and a deque suffices; a shorter deadline than the tail's is
      * inserted by scanning from the tail (rare and short).
      */
-    private final ArrayList<Pending> byDeadline = new java.util.ArrayList<>();
+    private final ArrayList<Pending> byDeadline = new ArrayList<>();
     private int byDeadlineHead;
 
-    private final ArrayDeque<ByteString> outbox = new ArrayDeque<>();
+    private final FrameParser parser = new FrameParser(settings.maxFrameBytes());
+    private final ArrayDeque<byte[]> outbox = new ArrayDeque<>();
     private long nextCallId;
     private long timerDeadline = Long.MAX_VALUE;
     private boolean inputDone;
@@ -113,27 +116,14 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
           new AbstractInHandler() {
             @Override
             public void onPush() {
-              onFrame(grab(in));
-              pullIfRoom();
+              parser.offer(grab(in));
+              processFrames();
             }
 
             @Override
             public void onUpstreamFinish() {
               inputDone = true;
-              completeIfDone();
-            }
-
-            @Override
-            public void onUpstreamFailure(Throwable ex) {
-              if (ex instanceof FrameException) {
-                // The byte stream cannot be resynchronised: one error reply, then close.
-                enqueue(failure(0, Status.BAD_REQUEST, ex.getMessage()));
-                inputDone = true;
-                closeAfterFlush = true;
-                completeIfDone();
-              } else {
-                failStage(ex);
-              }
+              processFrames();
             }
           });
       setHandler(
@@ -142,7 +132,8 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
             @Override
             public void onPull() {
               flush();
-              completeIfDone();
+              // Room in the outbox again: take the frames that were waiting for it.
+              processFrames();
             }
           });
     }
@@ -160,11 +151,56 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       pull(in);
     }
 
+    /**
+     * Handles every complete frame received so far, as long as there is room in flight; then reads
+     * more, or (with the input finished) closes once every call is answered.
+     */
+    private void processFrames() {
+      while (!closeAfterFlush && hasRoom()) {
+        ByteString frame;
+        try {
+          frame = parser.next();
+        } catch (FrameException e) {
+          protocolError(e.getMessage());
+          return;
+        }
+        if (frame == null) {
+          break;
+        }
+        onFrame(frame);
+      }
+      if (inputDone && parser.buffered() > 0 && hasRoom() && !closeAfterFlush) {
+        protocolError(
+            "connection closed inside a frame (" + parser.buffered() + " bytes of it received)");
+        return;
+      }
+      pullIfRoom();
+      completeIfDone();
+    }
+
+    /** The byte stream cannot be resynchronised: one error reply with id 0, then close. */
+    private void protocolError(String message) {
+      parser.clear();
+      enqueue(failure(0, Status.BAD_REQUEST, message));
+      closeAfterFlush = true;
+      if (!isClosed(in)) {
+        cancel(in); // a plain cancel: the connection is closed after the reply, not reset
+      }
+      completeIfDone();
+    }
+
+    private boolean hasRoom() {
+      return pending.size() < maxInFlight && outbox.size() < maxInFlight;
+    }
+
     private void onFrame(ByteString frame) {
       Request request;
       try {
-        request = Request.parseFrom(frame.asByteBuffer());
-      } catch (InvalidProtocolBufferException e) {
+        // One copy at most (none for a frame that is a whole read); the payload aliases it.
+        CodedInputStream input = CodedInputStream.newInstance(frame.toArrayUnsafe());
+        input.enableAliasing(true);
+        request = Request.parseFrom(input);
+      } catch (IOException e) {
         enqueue(failure(0, Status.BAD_REQUEST, "frame is not a valid meshwork.v1.Request: " + e.getMessage()));
         return;
       }
@@ -211,16 +247,9 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
         return; // answered already (deadline passed); the late result is dropped
       }
       enqueue(
-          encode(
-              Reply.newBuilder()
-                  .setId(call.clientId)
-                  .setStatus(result.status())
-                  .setPayload(result.payload())
-                  .setError(result.error())
-                  .setMore(result.more())
-                  .build()));
-      pullIfRoom();
-      completeIfDone();
+          ReplyEncoder.encode(
+              call.clientId, result.status(), result.payload(), result.error(), result.more()));
+      processFrames();
     }
 
     @Override
@@ -246,8 +275,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       }
       compactDeadlines();
       armTimer();
-      pullIfRoom();
-      completeIfDone();
+      processFrames();
     }
 
     private void track(Pending call) {
@@ -293,17 +321,12 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     }
 
     private void pullIfRoom() {
-      if (!inputDone
-          && !closeAfterFlush
-          && !hasBeenPulled(in)
-          && !isClosed(in)
-          && pending.size() < maxInFlight
-          && outbox.size() < maxInFlight) {
+      if (!inputDone && !closeAfterFlush && !hasBeenPulled(in) && !isClosed(in) && hasRoom()) {
         pull(in);
       }
     }
 
-    private void enqueue(ByteString frame) {
+    private void enqueue(byte[] frame) {
       outbox.add(frame);
       if (isAvailable(out)) {
         flush();
@@ -315,12 +338,11 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       if (outbox.isEmpty()) {
         return;
       }
-      ByteString batch = outbox.poll();
+      ByteString batch = ByteString.fromArrayUnsafe(outbox.poll());
       while (!outbox.isEmpty()) {
-        batch = batch.concat(outbox.poll());
+        batch = batch.concat(ByteString.fromArrayUnsafe(outbox.poll()));
       }
       push(out, batch);
-      pullIfRoom();
     }
 
     private void completeIfDone() {
@@ -332,13 +354,8 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       }
     }
 
-    private ByteString failure(long clientId, Status status, String error) {
-      return encode(
-          Reply.newBuilder().setId(clientId).setStatus(status).setError(error).build());
-    }
-
-    private ByteString encode(Reply reply) {
-      return ByteString.fromArrayUnsafe(Varint.encodeFrame(reply));
+    private byte[] failure(long clientId, Status status, String error) {
+      return ReplyEncoder.encode(clientId, status, com.google.protobuf.ByteString.EMPTY, error, false);
     }
   }
 }

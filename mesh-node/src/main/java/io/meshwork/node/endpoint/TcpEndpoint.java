@@ -2,7 +2,6 @@ package io.meshwork.node.endpoint;
 
 import io.meshwork.node.NodeRuntime;
 import io.meshwork.node.config.EndpointSettings;
-import io.meshwork.protocol.framing.VarintFraming;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -17,8 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node's client endpoint: a Pekko Streams TCP server whose every connection runs
- * varint frame decoding, then a {@link ConnectionStage}. Nothing on this path blocks.
+ * The node's client endpoint: a Pekko Streams TCP server whose every connection runs a {@link
+ * ConnectionStage} (framing, routing, replies). Nothing on this path blocks.
  */
 public final class TcpEndpoint {
   private static final Logger log = LoggerFactory.getLogger(TcpEndpoint.class);
@@ -29,8 +28,7 @@ public final class TcpEndpoint {
   public static CompletionStage<Tcp.ServerBinding> bind(
       ActorSystem<?> system, EndpointSettings settings, NodeRuntime runtime) {
     Flow<ByteString, ByteString, NotUsed> connection =
-        VarintFraming.decoder(settings.maxFrameBytes())
-            .via(new ConnectionStage(settings, runtime));
+        Flow.fromGraph(new ConnectionStage(settings, runtime));
     List<Inet.SocketOption> options = List.of();
     return Tcp.get(system)
         .bind(

@@ -44,7 +44,7 @@ public final class VarintFrameDecoder extends GraphStage<FlowShape<ByteString, B
   @Override
   public GraphStageLogic createLogic(Attributes inheritedAttributes) {
     return new GraphStageLogic(shape) {
-      private ByteString buffer = ByteString.emptyByteString();
+      private final FrameParser parser = new FrameParser(maxFrameBytes);
 
       {
         setHandler(
@@ -52,13 +52,13 @@ public final class VarintFrameDecoder extends GraphStage<FlowShape<ByteString, B
             new AbstractInHandler() {
               @Override
               public void onPush() {
-                buffer = buffer.concat(grab(in));
+                parser.offer(grab(in));
                 emitOrPull();
               }
 
               @Override
               public void onUpstreamFinish() {
-                if (buffer.isEmpty()) {
+                if (parser.buffered() == 0) {
                   completeStage();
                 } else if (isAvailable(out)) {
                   emitOrPull();
@@ -82,7 +82,7 @@ public final class VarintFrameDecoder extends GraphStage<FlowShape<ByteString, B
        * no longer write a last error reply before closing.
        */
       private void failFraming(FrameException e) {
-        buffer = ByteString.emptyByteString();
+        parser.clear();
         if (!isClosed(in)) {
           cancel(in);
         }
@@ -93,7 +93,7 @@ public final class VarintFrameDecoder extends GraphStage<FlowShape<ByteString, B
       private void emitOrPull() {
         ByteString frame;
         try {
-          frame = nextFrame();
+          frame = parser.next();
         } catch (FrameException e) {
           // Failed, not thrown: Pekko logs an exception thrown by a handler at ERROR, and a peer
           // sending garbage is an expected event at the edge, not an error of this node.
@@ -102,60 +102,18 @@ public final class VarintFrameDecoder extends GraphStage<FlowShape<ByteString, B
         }
         if (frame != null) {
           push(out, frame);
-          if (isClosed(in) && buffer.isEmpty()) {
+          if (isClosed(in) && parser.buffered() == 0) {
             completeStage();
           }
         } else if (isClosed(in)) {
           failFraming(
               new CorruptedFrameException(
-                  "stream ended inside a frame (" + buffer.size() + " bytes of it received)"));
+                  "stream ended inside a frame (" + parser.buffered() + " bytes of it received)"));
         } else if (!hasBeenPulled(in)) {
           pull(in);
         }
       }
 
-      /**
-       * Removes and returns the next complete frame body, or null when more bytes are needed.
-       *
-       * <p>The whole prefix (at most five bytes) is read before the limit is checked, so a
-       * malformed varint is reported as corrupted rather than as a frame of some made-up size.
-       */
-      private ByteString nextFrame() {
-        int available = buffer.size();
-        long length = 0;
-        for (int i = 0; i < Varint.MAX_VARINT32_BYTES; i++) {
-          if (i >= available) {
-            return null;
-          }
-          int b = buffer.apply(i) & 0xff;
-          if (i == Varint.MAX_VARINT32_BYTES - 1 && b > 0x0f) {
-            throw new CorruptedFrameException(
-                String.format(
-                    "length prefix is not a valid varint32: fifth byte 0x%02x (expected: 0x00 to"
-                        + " 0x0f, as a varint32 ends by its fifth byte)",
-                    b));
-          }
-          length |= (long) (b & 0x7f) << (7 * i);
-          if ((b & 0x80) == 0) {
-            return takeFrame(i + 1, length);
-          }
-        }
-        throw new AssertionError("unreachable: a fifth byte with the continuation bit is rejected");
-      }
-
-      /** The body that follows a {@code headerBytes}-byte prefix, or null while it is incomplete. */
-      private ByteString takeFrame(int headerBytes, long length) {
-        if (length > maxFrameBytes) {
-          throw new FrameTooLargeException(length, maxFrameBytes);
-        }
-        long frameEnd = headerBytes + length; // a long: 5 + Integer.MAX_VALUE would overflow
-        if (frameEnd > buffer.size()) {
-          return null;
-        }
-        ByteString frame = buffer.slice(headerBytes, (int) frameEnd);
-        buffer = buffer.drop((int) frameEnd);
-        return frame;
-      }
     };
   }
 }

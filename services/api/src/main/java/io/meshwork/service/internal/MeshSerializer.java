@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.meshwork.protocol.internal.v1.CallEnvelope;
 import io.meshwork.protocol.internal.v1.CallResultProto;
 import java.io.NotSerializableException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -23,7 +24,17 @@ public final class MeshSerializer extends SerializerWithStringManifest {
   private static final String CALL = "C";
   private static final String RESULT = "R";
 
+  /**
+   * A call's reply path is one actor per client connection, so the same few refs cross the wire
+   * again and again: both directions of the ref-to-string translation are cached. Bounded by
+   * clearing when full; a stale entry only names a connection that has gone (dead letters).
+   */
+  private static final int MAX_CACHED_REFS = 16_384;
+
   private final ExtendedActorSystem system;
+  private final ConcurrentHashMap<ActorRef<?>, String> refToString = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, ActorRef<CallResult>> stringToRef =
+      new ConcurrentHashMap<>();
   private volatile ActorRefResolver resolver;
 
   public MeshSerializer(ExtendedActorSystem system) {
@@ -57,7 +68,7 @@ public final class MeshSerializer extends SerializerWithStringManifest {
           .setPayload(call.payload())
           .setRemainingMicros(TimeUnit.NANOSECONDS.toMicros(remainingNanos))
           .putAllHeaders(call.headers())
-          .setReplyTo(resolver().toSerializationFormat(call.replyTo()))
+          .setReplyTo(serialized(call.replyTo()))
           .build()
           .toByteArray();
     }
@@ -83,7 +94,7 @@ public final class MeshSerializer extends SerializerWithStringManifest {
           CallEnvelope envelope = CallEnvelope.parseFrom(bytes);
           long deadline =
               System.nanoTime() + TimeUnit.MICROSECONDS.toNanos(envelope.getRemainingMicros());
-          ActorRef<CallResult> replyTo = resolver().resolveActorRef(envelope.getReplyTo());
+          ActorRef<CallResult> replyTo = resolved(envelope.getReplyTo());
           return new ServiceCall(
               envelope.getCallId(),
               envelope.getMethod(),
@@ -110,6 +121,30 @@ public final class MeshSerializer extends SerializerWithStringManifest {
       failure.initCause(e);
       throw failure;
     }
+  }
+
+  private String serialized(ActorRef<CallResult> ref) {
+    String s = refToString.get(ref);
+    if (s == null) {
+      if (refToString.size() >= MAX_CACHED_REFS) {
+        refToString.clear();
+      }
+      s = resolver().toSerializationFormat(ref);
+      refToString.put(ref, s);
+    }
+    return s;
+  }
+
+  private ActorRef<CallResult> resolved(String serialized) {
+    ActorRef<CallResult> ref = stringToRef.get(serialized);
+    if (ref == null) {
+      if (stringToRef.size() >= MAX_CACHED_REFS) {
+        stringToRef.clear();
+      }
+      ref = resolver().resolveActorRef(serialized);
+      stringToRef.put(serialized, ref);
+    }
+    return ref;
   }
 
   private ActorRefResolver resolver() {
