@@ -3,6 +3,7 @@ package io.meshwork.client;
 import io.meshwork.protocol.v1.Reply;
 import io.meshwork.protocol.v1.Status;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -70,7 +71,13 @@ final class PendingCalls {
 
   /** Completes every waiting call with a copy of {@code failure} carrying the call's own id. */
   void failAll(Reply failure) {
-    calls.forEach((id, future) -> future.complete(failure.toBuilder().setId(id).build()));
+    // Only the calls waiting now: completing one may start a new call, which must not be failed.
+    for (Long id : List.copyOf(calls.keySet())) {
+      CompletableFuture<Reply> future = calls.remove(id);
+      if (future != null) {
+        future.complete(failure.toBuilder().setId(id).build());
+      }
+    }
   }
 
   /** Fails every waiting call, and every later one, with UNAVAILABLE and {@code reason}. */
