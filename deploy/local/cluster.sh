@@ -42,10 +42,11 @@ http_get() {
 
 pid_of() { cat "$STATE/node$1.pid" 2>/dev/null || true; }
 
-# True when the pid file's process is alive and really is one of our nodes (not a reused pid).
+# True when the pid file's process is alive and really is one of our nodes (not a reused pid): the
+# launcher script, or the JVM it has become.
 running() {
   local pid; pid="$(pid_of "$1")"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "mesh-node.jar"
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "mesh-node"
 }
 
 port_in_use() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
@@ -64,6 +65,7 @@ build_if_needed() {
 }
 
 up() {
+  local n
   command -v java >/dev/null 2>&1 || die "java not found (Java 17+ is needed)"
   local all_running=1
   for n in "${NODES[@]}"; do running "$n" || all_running=0; done
@@ -82,15 +84,17 @@ up() {
     done
   done
   mkdir -p "$STATE/logs"
+  # The first start after a build also writes the class-data-sharing archive (a few seconds).
+  MESH_NODE_JAR="$JAR" "$ROOT/mesh-node/bin/mesh-node" --prepare
   for n in "${NODES[@]}"; do
-    # shellcheck disable=SC2086
     MESH_HOST=$HOST \
     MESH_PORT="$(client_port "$n")" \
     MESH_CLUSTER_PORT="$(cluster_port "$n")" \
     MESH_MANAGEMENT_PORT="$(management_port "$n")" \
     MESH_SEED_NODES="$HOST:$(cluster_port 1)" \
     MESH_SERVICES="${SERVICES[$n]}" \
-      nohup java $JAVA_OPTS -jar "$JAR" >"$STATE/logs/node$n.log" 2>&1 </dev/null &
+    JAVA_OPTS="$JAVA_OPTS" \
+      nohup "$ROOT/mesh-node/bin/mesh-node" >"$STATE/logs/node$n.log" 2>&1 </dev/null &
     echo $! >"$STATE/node$n.pid"
   done
   log "Started 3 nodes; logs in $STATE/logs. Waiting for the cluster to be Up ..."
@@ -124,6 +128,7 @@ TOUR
 }
 
 status() {
+  local n
   printf '%-6s %-8s %-7s %-16s %-16s %-18s %s\n' NODE PID READY CLIENT CLUSTER MANAGEMENT SERVICES
   for n in "${NODES[@]}"; do
     local pid="-" ready="-"
@@ -149,6 +154,7 @@ status() {
 }
 
 down() {
+  local n
   local any=0
   for n in "${NODES[@]}"; do
     if running "$n"; then
