@@ -225,6 +225,35 @@ class EndpointTest {
   }
 
   @Test
+  void pipelinedCallsToOneInstanceSeeEachOthersStateAndSurviveACrashAmongThem() {
+    try (WireConnection c = new WireConnection(address)) {
+      Request.Builder faulty = Request.newBuilder().setService("faulty");
+      // Start from a fresh instance.
+      assertThat(c.call(faulty.setId(100).setMethod("crash").build()).getStatus())
+          .isEqualTo(Status.INTERNAL);
+      // Written at once, these reach the instance in one or few batches.
+      for (int id = 1; id <= 9; id++) {
+        c.write(faulty.setId(id).setMethod(id == 6 ? "crash" : "count").build());
+      }
+      c.flush();
+      Map<Long, Reply> replies = new HashMap<>();
+      for (int i = 0; i < 9; i++) {
+        Reply reply = c.read();
+        replies.put(reply.getId(), reply);
+      }
+      for (long id = 1; id <= 5; id++) {
+        assertThat(replies.get(id).getPayload().toStringUtf8()).isEqualTo(Long.toString(id));
+      }
+      assertThat(replies.get(6L).getStatus()).isEqualTo(Status.INTERNAL);
+      // The calls after the crash are handled by the restarted instance, in order.
+      for (long id = 7; id <= 9; id++) {
+        assertThat(replies.get(id).getStatus()).isEqualTo(Status.OK);
+        assertThat(replies.get(id).getPayload().toStringUtf8()).isEqualTo(Long.toString(id - 6));
+      }
+    }
+  }
+
+  @Test
   void clientVanishingMidFrameDoesNotDisturbAnotherConnection() {
     try (WireConnection good = new WireConnection(address);
         WireConnection bad = new WireConnection(address)) {

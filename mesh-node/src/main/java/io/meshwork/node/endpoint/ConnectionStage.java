@@ -8,8 +8,12 @@ import io.meshwork.protocol.framing.FrameException;
 import io.meshwork.protocol.framing.FrameParser;
 import io.meshwork.protocol.v1.Request;
 import io.meshwork.protocol.v1.Status;
+import io.meshwork.service.internal.CallMessage;
 import io.meshwork.service.internal.CallResult;
+import io.meshwork.service.internal.CallResultBatch;
+import io.meshwork.service.internal.ReplyMessage;
 import io.meshwork.service.internal.ServiceCall;
+import io.meshwork.service.internal.ServiceCallBatch;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -85,6 +89,9 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     }
   }
 
+  /** Most calls one message may carry to an instance. */
+  private static final int MAX_BATCH = 256;
+
   private final class Logic extends TimerGraphStageLogic {
     private static final String DEADLINE_TIMER = "deadline";
 
@@ -107,7 +114,15 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     private long timerDeadline = Long.MAX_VALUE;
     private boolean inputDone;
     private boolean closeAfterFlush;
-    private ActorRef<CallResult> replyTo;
+    private ActorRef<ReplyMessage> replyTo;
+
+    /**
+     * Calls read from the current TCP read, grouped by the instance they go to (rarely more than
+     * one), sent as one message per instance when the read is processed.
+     */
+    private final ArrayList<ActorRef<CallMessage>> batchTargets = new ArrayList<>(2);
+
+    private final ArrayList<ArrayList<ServiceCall>> batchCalls = new ArrayList<>(2);
 
     Logic() {
       super(shape);
@@ -161,6 +176,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
         try {
           frame = parser.next();
         } catch (FrameException e) {
+          sendBatches(); // the calls before the bad bytes are still answered... until the close
           protocolError(e.getMessage());
           return;
         }
@@ -169,6 +185,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
         }
         onFrame(frame);
       }
+      sendBatches();
       if (inputDone && parser.buffered() > 0 && hasRoom() && !closeAfterFlush) {
         protocolError(
             "connection closed inside a frame (" + parser.buffered() + " bytes of it received)");
@@ -214,7 +231,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
         return;
       }
       RoutingTable table = runtime.routingTable();
-      ActorRef<ServiceCall> instance = table.pick(service);
+      ActorRef<CallMessage> instance = table.pick(service);
       if (instance == null) {
         RoutingTable.Miss miss = table.miss(service);
         enqueue(failure(request.getId(), miss.status(), miss.message()));
@@ -228,7 +245,8 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       Pending call = new Pending(++nextCallId, request.getId(), now + timeout);
       pending.put(call.callId, call);
       track(call);
-      instance.tell(
+      batch(
+          instance,
           new ServiceCall(
               call.callId,
               request.getMethod(),
@@ -238,18 +256,57 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
               replyTo));
     }
 
+    private void batch(ActorRef<CallMessage> instance, ServiceCall call) {
+      int i = batchTargets.indexOf(instance);
+      if (i < 0) {
+        batchTargets.add(instance);
+        batchCalls.add(new ArrayList<>());
+        i = batchTargets.size() - 1;
+      }
+      ArrayList<ServiceCall> calls = batchCalls.get(i);
+      calls.add(call);
+      if (calls.size() >= MAX_BATCH) {
+        instance.tell(new ServiceCallBatch(calls));
+        calls.clear();
+      }
+    }
+
+    /** Sends the calls gathered from this read: one message per service instance. */
+    private void sendBatches() {
+      for (int i = 0; i < batchTargets.size(); i++) {
+        ArrayList<ServiceCall> calls = batchCalls.get(i);
+        if (calls.size() == 1) {
+          batchTargets.get(i).tell(calls.get(0));
+        } else if (!calls.isEmpty()) {
+          batchTargets.get(i).tell(new ServiceCallBatch(calls));
+        }
+      }
+      batchTargets.clear();
+      batchCalls.clear();
+    }
+
     private void onResult(Object message) {
-      if (!(message instanceof CallResult result)) {
+      if (message instanceof CallResult result) {
+        deliver(result);
+      } else if (message instanceof CallResultBatch batch) {
+        for (CallResult result : batch.results()) {
+          deliver(result);
+        }
+      } else {
         return;
       }
+      processFrames();
+    }
+
+    /** Queues the reply frame for a result; a late result (deadline passed) is dropped. */
+    private void deliver(CallResult result) {
       Pending call = result.more() ? pending.get(result.callId()) : pending.remove(result.callId());
       if (call == null) {
-        return; // answered already (deadline passed); the late result is dropped
+        return;
       }
       enqueue(
           ReplyEncoder.encode(
               call.clientId, result.status(), result.payload(), result.error(), result.more()));
-      processFrames();
     }
 
     @Override

@@ -4,7 +4,7 @@ import io.meshwork.node.routing.ServiceKeys;
 import io.meshwork.service.MeshService;
 import io.meshwork.service.ServiceContext;
 import io.meshwork.service.ServiceDefinition;
-import io.meshwork.service.internal.ServiceCall;
+import io.meshwork.service.internal.CallMessage;
 import io.meshwork.service.internal.ServiceHost;
 import java.lang.reflect.InvocationTargetException;
 import java.util.ArrayList;
@@ -51,13 +51,13 @@ public final class ServiceHosting {
   }
 
   /** Spawns and registers one instance of each service as a child of {@code ctx}. */
-  public static List<ActorRef<ServiceCall>> spawnAll(
+  public static List<ActorRef<CallMessage>> spawnAll(
       ActorContext<?> ctx, Map<String, ServiceDefinition<?>> definitions, ServiceContext context) {
-    List<ActorRef<ServiceCall>> refs = new ArrayList<>();
+    List<ActorRef<CallMessage>> refs = new ArrayList<>();
     for (ServiceDefinition<?> definition : definitions.values()) {
       ActorRef<Object> instance =
           ctx.spawn(ServiceHost.create(definition, context), ServiceKeys.actorName(definition.name()));
-      ActorRef<ServiceCall> calls = instance.narrow();
+      ActorRef<CallMessage> calls = instance.narrow();
       ctx.getSystem().receptionist().tell(Receptionist.register(ServiceKeys.ALL, calls));
       refs.add(calls);
       ctx.getLog().info("Hosting service {} at {}", definition.name(), instance.path());

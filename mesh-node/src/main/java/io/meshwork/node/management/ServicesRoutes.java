@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshwork.node.NodeRuntime;
 import io.meshwork.node.routing.RoutingTable;
 import io.meshwork.node.routing.ServiceRoutes;
-import io.meshwork.service.internal.ServiceCall;
+import io.meshwork.service.internal.CallMessage;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -70,7 +70,7 @@ public final class ServicesRoutes implements ManagementRouteProvider {
     return new ServiceList(self.toString(), table.settled(), services);
   }
 
-  private Instance instance(ActorRef<ServiceCall> ref, boolean local, boolean reachable) {
+  private Instance instance(ActorRef<CallMessage> ref, boolean local, boolean reachable) {
     Address address = ref.path().address();
     boolean isLocal = address.hasLocalScope();
     String node = isLocal ? self.toString() : address.toString();

@@ -1,7 +1,7 @@
 package io.meshwork.node.routing;
 
 import io.meshwork.protocol.v1.Status;
-import io.meshwork.service.internal.ServiceCall;
+import io.meshwork.service.internal.CallMessage;
 import java.util.Map;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -25,7 +25,7 @@ public record RoutingTable(Map<String, ServiceRoutes> services, Set<String> ever
   }
 
   /** An instance of {@code service} to call, or null; then {@link #miss} explains why. */
-  public ActorRef<ServiceCall> pick(String service) {
+  public ActorRef<CallMessage> pick(String service) {
     ServiceRoutes routes = services.get(service);
     return routes == null ? null : routes.pick();
   }

@@ -1,7 +1,7 @@
 package io.meshwork.node.routing;
 
 import io.meshwork.node.NodeRuntime;
-import io.meshwork.service.internal.ServiceCall;
+import io.meshwork.service.internal.CallMessage;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -76,19 +76,19 @@ public final class ServiceDirectory extends AbstractBehavior<ServiceDirectory.Co
   }
 
   private Behavior<Command> onListingChanged(ListingChanged msg) {
-    Set<ActorRef<ServiceCall>> reachable = msg.listing().getServiceInstances(ServiceKeys.ALL);
-    Set<ActorRef<ServiceCall>> all = msg.listing().getAllServiceInstances(ServiceKeys.ALL);
-    Map<String, List<ActorRef<ServiceCall>>> local = new HashMap<>();
-    Map<String, List<ActorRef<ServiceCall>>> remote = new HashMap<>();
-    Map<String, List<ActorRef<ServiceCall>>> unreachable = new HashMap<>();
+    Set<ActorRef<CallMessage>> reachable = msg.listing().getServiceInstances(ServiceKeys.ALL);
+    Set<ActorRef<CallMessage>> all = msg.listing().getAllServiceInstances(ServiceKeys.ALL);
+    Map<String, List<ActorRef<CallMessage>>> local = new HashMap<>();
+    Map<String, List<ActorRef<CallMessage>>> remote = new HashMap<>();
+    Map<String, List<ActorRef<CallMessage>>> unreachable = new HashMap<>();
     Set<String> names = new HashSet<>();
-    for (ActorRef<ServiceCall> ref : all) {
+    for (ActorRef<CallMessage> ref : all) {
       String service = ServiceKeys.serviceOf(ref.path().name());
       if (service == null) {
         continue;
       }
       everSeen.add(service);
-      Map<String, List<ActorRef<ServiceCall>>> bucket;
+      Map<String, List<ActorRef<CallMessage>>> bucket;
       if (!reachable.contains(ref)) {
         bucket = unreachable;
       } else if (ref.path().address().hasLocalScope()) {
@@ -131,8 +131,8 @@ public final class ServiceDirectory extends AbstractBehavior<ServiceDirectory.Co
   }
 
   /** A stable order, so that round-robin is fair and tests are deterministic. */
-  private static List<ActorRef<ServiceCall>> sorted(List<ActorRef<ServiceCall>> refs) {
-    List<ActorRef<ServiceCall>> copy = new ArrayList<>(refs);
+  private static List<ActorRef<CallMessage>> sorted(List<ActorRef<CallMessage>> refs) {
+    List<ActorRef<CallMessage>> copy = new ArrayList<>(refs);
     copy.sort((a, b) -> a.path().toString().compareTo(b.path().toString()));
     return copy;
   }

@@ -1,6 +1,6 @@
 package io.meshwork.node.routing;
 
-import io.meshwork.service.internal.ServiceCall;
+import io.meshwork.service.internal.CallMessage;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 /**
@@ -10,8 +10,8 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  */
 public final class ServiceKeys {
   /** The Receptionist key of every service instance in the cluster. */
-  public static final ServiceKey<ServiceCall> ALL =
-      ServiceKey.create(ServiceCall.class, "meshwork-services");
+  public static final ServiceKey<CallMessage> ALL =
+      ServiceKey.create(CallMessage.class, "meshwork-services");
 
   private static final String PREFIX = "service-";
 

@@ -1,6 +1,6 @@
 package io.meshwork.node.routing;
 
-import io.meshwork.service.internal.ServiceCall;
+import io.meshwork.service.internal.CallMessage;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -15,22 +15,22 @@ import org.apache.pekko.actor.typed.ActorRef;
  */
 public record ServiceRoutes(
     String name,
-    List<ActorRef<ServiceCall>> local,
-    List<ActorRef<ServiceCall>> remote,
-    List<ActorRef<ServiceCall>> unreachable,
+    List<ActorRef<CallMessage>> local,
+    List<ActorRef<CallMessage>> remote,
+    List<ActorRef<CallMessage>> unreachable,
     AtomicInteger cursor) {
 
   public ServiceRoutes(
       String name,
-      List<ActorRef<ServiceCall>> local,
-      List<ActorRef<ServiceCall>> remote,
-      List<ActorRef<ServiceCall>> unreachable) {
+      List<ActorRef<CallMessage>> local,
+      List<ActorRef<CallMessage>> remote,
+      List<ActorRef<CallMessage>> unreachable) {
     this(name, List.copyOf(local), List.copyOf(remote), List.copyOf(unreachable), new AtomicInteger());
   }
 
   /** An instance to call, or null when no reachable instance exists. */
-  public ActorRef<ServiceCall> pick() {
-    List<ActorRef<ServiceCall>> candidates = local.isEmpty() ? remote : local;
+  public ActorRef<CallMessage> pick() {
+    List<ActorRef<CallMessage>> candidates = local.isEmpty() ? remote : local;
     int n = candidates.size();
     if (n == 0) {
       return null;

@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import com.google.protobuf.ByteString;
 import io.meshwork.protocol.v1.Status;
 import io.meshwork.service.internal.CallResult;
+import io.meshwork.service.internal.ReplyMessage;
+import io.meshwork.service.internal.ReplySink;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.Function;
@@ -27,7 +29,8 @@ public final class Call<Req, Rep> {
   private final Req request;
   private final Map<String, String> headers;
   private final long deadlineNanos;
-  private final ActorRef<CallResult> replyTo;
+  private final ActorRef<ReplyMessage> replyTo;
+  private final ReplySink sink;
   private final Function<? super Rep, ByteString> replyEncoder;
   private boolean completed;
 
@@ -38,7 +41,8 @@ public final class Call<Req, Rep> {
       Req request,
       Map<String, String> headers,
       long deadlineNanos,
-      ActorRef<CallResult> replyTo,
+      ActorRef<ReplyMessage> replyTo,
+      ReplySink sink,
       Function<? super Rep, ByteString> replyEncoder) {
     this.callId = callId;
     this.method = requireNonNull(method, "method");
@@ -46,6 +50,7 @@ public final class Call<Req, Rep> {
     this.headers = requireNonNull(headers, "headers");
     this.deadlineNanos = deadlineNanos;
     this.replyTo = requireNonNull(replyTo, "replyTo");
+    this.sink = requireNonNull(sink, "sink");
     this.replyEncoder = requireNonNull(replyEncoder, "replyEncoder");
   }
 
@@ -105,7 +110,7 @@ public final class Call<Req, Rep> {
           "call " + callId + " (" + method + ") was already answered (expected: one answer)");
     }
     completed = true;
-    replyTo.tell(result);
+    sink.send(replyTo, result);
   }
 
   @Override

@@ -12,7 +12,7 @@ import io.meshwork.protocol.v1.Status;
  * @param more true on a stream item; the last frame of a call has {@code more = false}
  */
 public record CallResult(long callId, Status status, ByteString payload, String error, boolean more)
-    implements MeshMessage {
+    implements ReplyMessage {
 
   public CallResult {
     requireNonNull(status, "status");

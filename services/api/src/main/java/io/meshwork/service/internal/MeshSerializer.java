@@ -2,8 +2,12 @@ package io.meshwork.service.internal;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.meshwork.protocol.internal.v1.CallEnvelope;
+import io.meshwork.protocol.internal.v1.CallEnvelopeBatch;
+import io.meshwork.protocol.internal.v1.CallResultBatchProto;
 import io.meshwork.protocol.internal.v1.CallResultProto;
 import java.io.NotSerializableException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.ExtendedActorSystem;
@@ -22,7 +26,9 @@ public final class MeshSerializer extends SerializerWithStringManifest {
   public static final int IDENTIFIER = 7700;
 
   private static final String CALL = "C";
+  private static final String CALL_BATCH = "D";
   private static final String RESULT = "R";
+  private static final String RESULT_BATCH = "B";
 
   /**
    * A call's reply path is one actor per client connection, so the same few refs cross the wire
@@ -33,7 +39,7 @@ public final class MeshSerializer extends SerializerWithStringManifest {
 
   private final ExtendedActorSystem system;
   private final ConcurrentHashMap<ActorRef<?>, String> refToString = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, ActorRef<CallResult>> stringToRef =
+  private final ConcurrentHashMap<String, ActorRef<ReplyMessage>> stringToRef =
       new ConcurrentHashMap<>();
   private volatile ActorRefResolver resolver;
 
@@ -51,39 +57,41 @@ public final class MeshSerializer extends SerializerWithStringManifest {
     if (o instanceof ServiceCall) {
       return CALL;
     }
+    if (o instanceof ServiceCallBatch) {
+      return CALL_BATCH;
+    }
     if (o instanceof CallResult) {
       return RESULT;
     }
-    throw new IllegalArgumentException(
-        "cannot serialize " + o.getClass().getName() + " (expected: ServiceCall or CallResult)");
+    if (o instanceof CallResultBatch) {
+      return RESULT_BATCH;
+    }
+    throw unknown(o);
   }
 
   @Override
   public byte[] toBinary(Object o) {
     if (o instanceof ServiceCall call) {
-      long remainingNanos = Math.max(0, call.deadlineNanos() - System.nanoTime());
-      return CallEnvelope.newBuilder()
-          .setCallId(call.callId())
-          .setMethod(call.method())
-          .setPayload(call.payload())
-          .setRemainingMicros(TimeUnit.NANOSECONDS.toMicros(remainingNanos))
-          .putAllHeaders(call.headers())
-          .setReplyTo(serialized(call.replyTo()))
-          .build()
-          .toByteArray();
+      return toProto(call).toByteArray();
+    }
+    if (o instanceof ServiceCallBatch batch) {
+      CallEnvelopeBatch.Builder b = CallEnvelopeBatch.newBuilder();
+      for (ServiceCall call : batch.calls()) {
+        b.addCalls(toProto(call));
+      }
+      return b.build().toByteArray();
     }
     if (o instanceof CallResult result) {
-      return CallResultProto.newBuilder()
-          .setCallId(result.callId())
-          .setStatus(result.status())
-          .setPayload(result.payload())
-          .setError(result.error())
-          .setMore(result.more())
-          .build()
-          .toByteArray();
+      return toProto(result).toByteArray();
     }
-    throw new IllegalArgumentException(
-        "cannot serialize " + o.getClass().getName() + " (expected: ServiceCall or CallResult)");
+    if (o instanceof CallResultBatch batch) {
+      CallResultBatchProto.Builder b = CallResultBatchProto.newBuilder();
+      for (CallResult result : batch.results()) {
+        b.addResults(toProto(result));
+      }
+      return b.build().toByteArray();
+    }
+    throw unknown(o);
   }
 
   @Override
@@ -91,29 +99,33 @@ public final class MeshSerializer extends SerializerWithStringManifest {
     try {
       switch (manifest) {
         case CALL -> {
-          CallEnvelope envelope = CallEnvelope.parseFrom(bytes);
-          long deadline =
-              System.nanoTime() + TimeUnit.MICROSECONDS.toNanos(envelope.getRemainingMicros());
-          ActorRef<CallResult> replyTo = resolved(envelope.getReplyTo());
-          return new ServiceCall(
-              envelope.getCallId(),
-              envelope.getMethod(),
-              envelope.getPayload(),
-              deadline,
-              envelope.getHeadersMap(),
-              replyTo);
+          return fromProto(CallEnvelope.parseFrom(bytes));
+        }
+        case CALL_BATCH -> {
+          List<CallEnvelope> envelopes = CallEnvelopeBatch.parseFrom(bytes).getCallsList();
+          List<ServiceCall> calls = new ArrayList<>(envelopes.size());
+          for (CallEnvelope envelope : envelopes) {
+            calls.add(fromProto(envelope));
+          }
+          return new ServiceCallBatch(calls);
         }
         case RESULT -> {
-          CallResultProto result = CallResultProto.parseFrom(bytes);
-          return new CallResult(
-              result.getCallId(),
-              result.getStatus(),
-              result.getPayload(),
-              result.getError(),
-              result.getMore());
+          return fromProto(CallResultProto.parseFrom(bytes));
+        }
+        case RESULT_BATCH -> {
+          List<CallResultProto> protos = CallResultBatchProto.parseFrom(bytes).getResultsList();
+          List<CallResult> results = new ArrayList<>(protos.size());
+          for (CallResultProto proto : protos) {
+            results.add(fromProto(proto));
+          }
+          return new CallResultBatch(results);
         }
         default -> throw new NotSerializableException(
-            "unknown manifest \"" + manifest + "\" (expected: " + CALL + " or " + RESULT + ")");
+            "unknown manifest \""
+                + manifest
+                + "\" (expected: one of "
+                + String.join(", ", CALL, CALL_BATCH, RESULT, RESULT_BATCH)
+                + ")");
       }
     } catch (InvalidProtocolBufferException e) {
       NotSerializableException failure =
@@ -123,7 +135,52 @@ public final class MeshSerializer extends SerializerWithStringManifest {
     }
   }
 
-  private String serialized(ActorRef<CallResult> ref) {
+  private CallEnvelope toProto(ServiceCall call) {
+    long remainingNanos = Math.max(0, call.deadlineNanos() - System.nanoTime());
+    return CallEnvelope.newBuilder()
+        .setCallId(call.callId())
+        .setMethod(call.method())
+        .setPayload(call.payload())
+        .setRemainingMicros(TimeUnit.NANOSECONDS.toMicros(remainingNanos))
+        .putAllHeaders(call.headers())
+        .setReplyTo(serialized(call.replyTo()))
+        .build();
+  }
+
+  private ServiceCall fromProto(CallEnvelope envelope) {
+    long deadline = System.nanoTime() + TimeUnit.MICROSECONDS.toNanos(envelope.getRemainingMicros());
+    return new ServiceCall(
+        envelope.getCallId(),
+        envelope.getMethod(),
+        envelope.getPayload(),
+        deadline,
+        envelope.getHeadersMap(),
+        resolved(envelope.getReplyTo()));
+  }
+
+  private static CallResultProto toProto(CallResult result) {
+    return CallResultProto.newBuilder()
+        .setCallId(result.callId())
+        .setStatus(result.status())
+        .setPayload(result.payload())
+        .setError(result.error())
+        .setMore(result.more())
+        .build();
+  }
+
+  private static CallResult fromProto(CallResultProto proto) {
+    return new CallResult(
+        proto.getCallId(), proto.getStatus(), proto.getPayload(), proto.getError(), proto.getMore());
+  }
+
+  private static IllegalArgumentException unknown(Object o) {
+    return new IllegalArgumentException(
+        "cannot serialize "
+            + o.getClass().getName()
+            + " (expected: ServiceCall, ServiceCallBatch, CallResult or CallResultBatch)");
+  }
+
+  private String serialized(ActorRef<ReplyMessage> ref) {
     String s = refToString.get(ref);
     if (s == null) {
       if (refToString.size() >= MAX_CACHED_REFS) {
@@ -135,8 +192,8 @@ public final class MeshSerializer extends SerializerWithStringManifest {
     return s;
   }
 
-  private ActorRef<CallResult> resolved(String serialized) {
-    ActorRef<CallResult> ref = stringToRef.get(serialized);
+  private ActorRef<ReplyMessage> resolved(String serialized) {
+    ActorRef<ReplyMessage> ref = stringToRef.get(serialized);
     if (ref == null) {
       if (stringToRef.size() >= MAX_CACHED_REFS) {
         stringToRef.clear();

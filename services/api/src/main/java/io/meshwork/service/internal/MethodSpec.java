@@ -37,7 +37,7 @@ public final class MethodSpec<Req, Rep, C> {
    *
    * @throws InvalidProtocolBufferException when the payload is not a valid request
    */
-  C toCommand(ServiceCall call) throws InvalidProtocolBufferException {
+  C toCommand(ServiceCall call, ReplySink sink) throws InvalidProtocolBufferException {
     Req request = decoder.decode(call.payload());
     Call<Req, Rep> typed =
         new Call<>(
@@ -47,6 +47,7 @@ public final class MethodSpec<Req, Rep, C> {
             call.headers(),
             call.deadlineNanos(),
             call.replyTo(),
+            sink,
             encoder);
     return toCommand.apply(typed);
   }

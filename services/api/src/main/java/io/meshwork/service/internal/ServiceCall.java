@@ -8,7 +8,8 @@ import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * A call on its way to a service instance, on this node or another. Every reply frame for it goes
- * to {@code replyTo} as a {@link CallResult} carrying {@code callId}.
+ * to {@code replyTo} as a {@link CallResult} carrying {@code callId} (possibly inside a {@link
+ * CallResultBatch}).
  *
  * @param callId chosen by the calling node, unique among its calls in flight to {@code replyTo}
  * @param method the method name as the client sent it
@@ -23,8 +24,8 @@ public record ServiceCall(
     ByteString payload,
     long deadlineNanos,
     Map<String, String> headers,
-    ActorRef<CallResult> replyTo)
-    implements MeshMessage {
+    ActorRef<ReplyMessage> replyTo)
+    implements CallMessage {
 
   public ServiceCall {
     requireNonNull(method, "method");

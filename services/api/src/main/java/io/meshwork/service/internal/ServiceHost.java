@@ -5,104 +5,178 @@ import io.meshwork.protocol.v1.Status;
 import io.meshwork.service.ServiceContext;
 import io.meshwork.service.ServiceDefinition;
 import io.meshwork.service.ServiceException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.BehaviorInterceptor;
+import org.apache.pekko.actor.typed.ExtensibleBehavior;
+import org.apache.pekko.actor.typed.Signal;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.TypedActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * Hosts one instance of a service: the service's own behaviour wrapped so that it accepts {@link
- * ServiceCall}s. For each call the wrapper resolves the method, decodes the payload, skips calls
- * whose caller has already given up, and turns failures into statuses, in exactly one place. The
- * service's own messages (timers, adapters) pass through untouched.
+ * Hosts one instance of a service: the service's own behaviour, wrapped so that it accepts {@link
+ * CallMessage}s. For each call the host resolves the method, decodes the payload, skips calls whose
+ * caller has already given up, hands the command to the service's behaviour and turns failures into
+ * statuses, in exactly one place. The service's own messages (timers, adapters) and signals pass
+ * straight through.
+ *
+ * <p>Batches: a {@link ServiceCallBatch} is handled call by call, each with the behaviour the
+ * previous one returned, exactly as if the calls had arrived one by one; the replies produced
+ * meanwhile leave as one {@link CallResultBatch} per reply path. That halves the actor messages per
+ * call under load without changing what a service sees.
  */
 public final class ServiceHost {
   private ServiceHost() {}
 
   /**
-   * The behaviour to spawn for one instance. Its ref, narrowed to {@code ServiceCall}, is what the
+   * The behaviour to spawn for one instance. Its ref, narrowed to {@code CallMessage}, is what the
    * runtime registers with the Receptionist.
    */
   public static <C> Behavior<Object> create(
       ServiceDefinition<C> definition, ServiceContext context) {
-    Behavior<Object> intercepted =
-        Behaviors.intercept(
-            () -> new CallInterceptor<>(definition),
-            Behaviors.setup(ctx -> definition.createBehavior(context)));
-    return Behaviors.supervise(intercepted).onFailure(Exception.class, SupervisorStrategy.restart());
+    Behavior<Object> host =
+        Behaviors.setup(
+            ctx -> {
+              TypedActorContext<C> innerCtx = ServiceHost.innerContext(ctx);
+              return new Host<>(
+                  definition, Behavior.start(definition.createBehavior(context), innerCtx));
+            });
+    return Behaviors.supervise(host).onFailure(Exception.class, SupervisorStrategy.restart());
   }
 
-  private static final class CallInterceptor<C> extends BehaviorInterceptor<Object, C> {
+  @SuppressWarnings("unchecked")
+  private static <C> TypedActorContext<C> innerContext(TypedActorContext<?> ctx) {
+    // The service's behaviour runs in this actor: its own messages arrive here as Objects.
+    return (TypedActorContext<C>) ctx;
+  }
+
+  private static final class Host<C> extends ExtensibleBehavior<Object> implements ReplySink {
     private final ServiceDefinition<C> definition;
+    private Behavior<C> inner;
 
-    CallInterceptor(ServiceDefinition<C> definition) {
-      // Only ServiceCalls are intercepted; the service's own messages pass straight through.
-      super(interceptedClass());
+    /** Replies collected while this thread handles calls, by reply path; sent when it is done. */
+    private final Map<ActorRef<ReplyMessage>, List<CallResult>> pendingReplies =
+        new LinkedHashMap<>();
+
+    private Thread handlingThread;
+
+    Host(ServiceDefinition<C> definition, Behavior<C> inner) {
       this.definition = definition;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Class<Object> interceptedClass() {
-      return (Class<Object>) (Class<?>) ServiceCall.class;
+      this.inner = inner;
     }
 
     @Override
-    public Behavior<C> aroundReceive(
-        TypedActorContext<Object> ctx, Object msg, ReceiveTarget<C> target) {
-      ServiceCall call = (ServiceCall) msg;
+    public Behavior<Object> receive(TypedActorContext<Object> ctx, Object msg) {
+      if (msg instanceof ServiceCall call) {
+        handleAll(ctx, List.of(call));
+      } else if (msg instanceof ServiceCallBatch batch) {
+        handleAll(ctx, batch.calls());
+      } else {
+        @SuppressWarnings("unchecked")
+        C own = (C) msg;
+        TypedActorContext<C> innerCtx = ServiceHost.innerContext(ctx);
+        inner = Behavior.canonicalize(Behavior.interpretMessage(inner, innerCtx, own), inner, innerCtx);
+      }
+      return Behavior.isAlive(inner) ? this : Behaviors.stopped();
+    }
+
+    @Override
+    public Behavior<Object> receiveSignal(TypedActorContext<Object> ctx, Signal signal) {
+      TypedActorContext<C> innerCtx = ServiceHost.innerContext(ctx);
+      inner = Behavior.canonicalize(Behavior.interpretSignal(inner, innerCtx, signal), inner, innerCtx);
+      return Behavior.isAlive(inner) ? this : Behaviors.stopped();
+    }
+
+    private void handleAll(TypedActorContext<Object> ctx, List<ServiceCall> calls) {
+      handlingThread = Thread.currentThread();
+      try {
+        for (int i = 0; i < calls.size() && Behavior.isAlive(inner); i++) {
+          try {
+            handle(ctx, calls.get(i));
+          } catch (RuntimeException e) {
+            // The instance will be restarted: the rest of the batch is handled after that.
+            if (i + 1 < calls.size()) {
+              ctx.asJava()
+                  .getSelf()
+                  .tell(new ServiceCallBatch(new ArrayList<>(calls.subList(i + 1, calls.size()))));
+            }
+            throw e;
+          }
+        }
+      } finally {
+        handlingThread = null;
+        flushReplies();
+      }
+    }
+
+    private void handle(TypedActorContext<Object> ctx, ServiceCall call) {
       if (System.nanoTime() - call.deadlineNanos() >= 0) {
         // The caller's connection has already answered DEADLINE_EXCEEDED; don't do the work.
-        return Behaviors.same();
+        return;
       }
       MethodSpec<?, ?, C> method = definition.resolve(call.method());
       if (method == null) {
-        call.replyTo()
-            .tell(
-                CallResult.failure(
-                    call.callId(),
-                    Status.BAD_REQUEST,
-                    "unknown method \""
-                        + call.method()
-                        + "\" of service "
-                        + definition.name()
-                        + " (expected one of: "
-                        + String.join(", ", definition.methods().keySet())
-                        + ")"));
-        return Behaviors.same();
+        fail(
+            call,
+            Status.BAD_REQUEST,
+            "unknown method \""
+                + call.method()
+                + "\" of service "
+                + definition.name()
+                + " (expected one of: "
+                + String.join(", ", definition.methods().keySet())
+                + ")");
+        return;
       }
       C command;
       try {
-        command = method.toCommand(call);
+        command = method.toCommand(call, this);
       } catch (InvalidProtocolBufferException e) {
-        call.replyTo()
-            .tell(
-                CallResult.failure(
-                    call.callId(),
-                    Status.BAD_REQUEST,
-                    "invalid payload for "
-                        + definition.name()
-                        + "."
-                        + method.name()
-                        + ": "
-                        + e.getMessage()));
-        return Behaviors.same();
+        fail(
+            call,
+            Status.BAD_REQUEST,
+            "invalid payload for " + definition.name() + "." + method.name() + ": " + e.getMessage());
+        return;
       }
+      TypedActorContext<C> innerCtx = ServiceHost.innerContext(ctx);
       try {
-        return target.apply(ctx, command);
+        inner =
+            Behavior.canonicalize(Behavior.interpretMessage(inner, innerCtx, command), inner, innerCtx);
       } catch (ServiceException e) {
-        call.replyTo().tell(CallResult.failure(call.callId(), e.status(), e.getMessage()));
-        return Behaviors.same();
+        fail(call, e.status(), e.getMessage());
       } catch (RuntimeException e) {
         // A bug in the service: answer the caller, then let supervision restart the instance.
-        call.replyTo()
-            .tell(
-                CallResult.failure(
-                    call.callId(),
-                    Status.INTERNAL,
-                    definition.name() + "." + method.name() + " failed: " + e));
+        fail(call, Status.INTERNAL, definition.name() + "." + method.name() + " failed: " + e);
         throw e;
       }
+    }
+
+    private void fail(ServiceCall call, Status status, String message) {
+      send(call.replyTo(), CallResult.failure(call.callId(), status, message));
+    }
+
+    @Override
+    public void send(ActorRef<ReplyMessage> replyTo, CallResult result) {
+      if (Thread.currentThread() != handlingThread) {
+        replyTo.tell(result); // answered later, e.g. from a future's callback
+        return;
+      }
+      pendingReplies.computeIfAbsent(replyTo, r -> new ArrayList<>(4)).add(result);
+    }
+
+    private void flushReplies() {
+      if (pendingReplies.isEmpty()) {
+        return;
+      }
+      for (Map.Entry<ActorRef<ReplyMessage>, List<CallResult>> e : pendingReplies.entrySet()) {
+        List<CallResult> results = e.getValue();
+        e.getKey().tell(results.size() == 1 ? results.get(0) : new CallResultBatch(results));
+      }
+      pendingReplies.clear();
     }
   }
 }

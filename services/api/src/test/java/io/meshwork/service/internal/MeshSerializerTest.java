@@ -38,7 +38,7 @@ class MeshSerializerTest {
 
   @Test
   void serviceCallRoundTripsWithItsReplyPathAndRemainingDeadline() {
-    TestProbe<CallResult> probe = testKit.createTestProbe();
+    TestProbe<ReplyMessage> probe = testKit.createTestProbe();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
     ServiceCall call =
         new ServiceCall(
@@ -64,11 +64,32 @@ class MeshSerializerTest {
 
   @Test
   void anExpiredDeadlineStaysExpired() {
-    TestProbe<CallResult> probe = testKit.createTestProbe();
+    TestProbe<ReplyMessage> probe = testKit.createTestProbe();
     ServiceCall call =
         new ServiceCall(1, "", ByteString.EMPTY, System.nanoTime() - 1_000_000, Map.of(), probe.getRef());
     ServiceCall back = (ServiceCall) roundTrip(call);
     assertThat(System.nanoTime() - back.deadlineNanos()).isGreaterThanOrEqualTo(0);
+  }
+
+  @Test
+  void batchesRoundTripInOrder() {
+    TestProbe<ReplyMessage> probe = testKit.createTestProbe();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    ServiceCallBatch calls =
+        new ServiceCallBatch(
+            java.util.List.of(
+                new ServiceCall(1, "a", ByteString.copyFromUtf8("1"), deadline, Map.of(), probe.getRef()),
+                new ServiceCall(2, "b", ByteString.copyFromUtf8("2"), deadline, Map.of(), probe.getRef())));
+    ServiceCallBatch callsBack = (ServiceCallBatch) roundTrip(calls);
+    assertThat(callsBack.calls()).extracting(ServiceCall::callId).containsExactly(1L, 2L);
+    assertThat(callsBack.calls()).extracting(ServiceCall::replyTo).containsOnly(probe.getRef());
+
+    CallResultBatch results =
+        new CallResultBatch(
+            java.util.List.of(
+                new CallResult(1, Status.OK, ByteString.copyFromUtf8("x"), "", false),
+                CallResult.failure(2, Status.INTERNAL, "boom")));
+    assertThat(roundTrip(results)).isEqualTo(results);
   }
 
   @Test
