@@ -208,6 +208,12 @@ if (( $(ulimit -n) < F_CONNECTIONS + 1024 )); then
   log "warning: ulimit -n is $(ulimit -n): scenario F with $F_CONNECTIONS connections may fail"
 fi
 
+# A benchmark wants the machine to itself: say so when something else keeps the CPUs busy.
+LOAD_BEFORE="$(cut -d ' ' -f 1-3 /proc/loadavg)"
+if awk -v l="${LOAD_BEFORE%% *}" 'BEGIN { exit !(l > 0.5) }'; then
+  log "warning: load average $LOAD_BEFORE before the run: other processes use the CPUs, the numbers will be noisy"
+fi
+
 SKIPPED=()
 RUN_SERVERS=()
 for s in "${SERVER_LIST[@]}"; do
@@ -431,7 +437,8 @@ report() {
   echo "Meshwork benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit$dirty, mode $MODE" \
     "(warm-up ${WARMUP} s, measured ${DURATION} s; F: ${F_CONNECTIONS} connections, ${F_DURATION} s)"
   echo
-  echo "Machine: $(nproc) CPUs, $cpu_model; $java_version; node $node_version; server JVM options: \`$SERVER_JAVA_OPTS\`"
+  echo "Machine: $(nproc) CPUs, $cpu_model; $java_version; node $node_version;" \
+    "server JVM options: \`$SERVER_JAVA_OPTS\`; load average before the run: $LOAD_BEFORE"
   echo
   table
   echo
