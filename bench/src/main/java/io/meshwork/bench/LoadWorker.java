@@ -1,6 +1,5 @@
 package io.meshwork.bench;
 
-import io.meshwork.protocol.v1.Status;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -28,9 +27,6 @@ final class LoadWorker implements Runnable {
   /** Times (System.nanoTime) shared by all workers of a run. */
   record Schedule(long start, long measureStart, long measureEnd, long drainDeadline) {}
 
-  /** Largest reply frame accepted: the node's default frame limit plus a reply's own fields. */
-  private static final int MAX_REPLY_FRAME_BYTES = (1 << 20) + 1024;
-
   private static final long HIGHEST_MICROS = TimeUnit.MINUTES.toMicros(1);
   private static final long SPIN_BELOW_NANOS = TimeUnit.MICROSECONDS.toNanos(1100);
   private static final int MAX_CATCH_UP_SENDS = 1024;
@@ -40,15 +36,16 @@ final class LoadWorker implements Runnable {
   private final List<LoadConnection> connections;
   private final LoadSettings settings;
   private final RequestFrameEncoder encoder;
-  private final ByteBuffer expectedPayload;
   private final Schedule schedule;
   private final ErrorLog errorLog;
   private final Histogram latencyMicros = new Histogram(HIGHEST_MICROS, 3);
-  private final ReplyView reply = new ReplyView();
+  private final ReplyChecker checker;
   private final List<LoadConnection> dirty = new ArrayList<>();
 
-  /** One instance: a method reference per select call would be garbage on every poll. */
+  /** Single instances: a method reference per call would be garbage on every poll. */
   private final Consumer<SelectionKey> onEvent = this::onEvent;
+
+  private final LoadConnection.FrameHandler onFrame = this::onReply;
 
   private final double intervalNanos;
   private final long firstDue;
@@ -81,7 +78,7 @@ final class LoadWorker implements Runnable {
     this.connections = connections;
     this.settings = settings;
     this.encoder = encoder;
-    this.expectedPayload = ByteBuffer.allocateDirect(payload.length).put(payload).flip();
+    this.checker = new ReplyChecker(payload);
     this.schedule = schedule;
     this.errorLog = errorLog;
     if (settings.openLoop() && !connections.isEmpty()) {
@@ -104,9 +101,7 @@ final class LoadWorker implements Runnable {
       errorLog.report("selector thread failed: " + e);
     } finally {
       for (LoadConnection connection : connections) {
-        if (connection.open) {
-          close(connection);
-        }
+        connection.close();
       }
     }
   }
@@ -188,7 +183,7 @@ final class LoadWorker implements Runnable {
       write(connection);
     }
     if (connection.open && key.isValid() && key.isReadable()) {
-      read(connection, eventTime);
+      read(connection);
     }
   }
 
@@ -205,8 +200,7 @@ final class LoadWorker implements Runnable {
   }
 
   private void send(LoadConnection connection, long sendTime) {
-    connection.out = LoadConnection.ensureRoom(connection.out, encoder.maxFrameBytes());
-    encoder.write(connection.out, connection.calls.add(sendTime));
+    encoder.write(connection.outWithRoom(encoder.maxFrameBytes()), connection.calls.add(sendTime));
     inFlight++;
     if (!connection.dirty) {
       connection.dirty = true;
@@ -218,7 +212,7 @@ final class LoadWorker implements Runnable {
     for (int i = 0; i < dirty.size(); i++) {
       LoadConnection connection = dirty.get(i);
       connection.dirty = false;
-      if (connection.open && !connection.writeBlocked) {
+      if (connection.open && !connection.writeBlocked()) {
         write(connection);
       }
     }
@@ -226,130 +220,47 @@ final class LoadWorker implements Runnable {
   }
 
   private void write(LoadConnection connection) {
-    ByteBuffer out = connection.out;
-    out.flip();
     try {
-      connection.channel.write(out);
+      connection.flush();
     } catch (IOException e) {
-      out.clear();
       fail(connection, "write failed: " + e.getMessage());
-      return;
-    }
-    if (out.hasRemaining()) {
-      out.compact();
-      if (!connection.writeBlocked) {
-        connection.writeBlocked = true;
-        connection.key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
-      }
-    } else {
-      out.clear();
-      if (connection.writeBlocked) {
-        connection.writeBlocked = false;
-        connection.key.interestOps(SelectionKey.OP_READ);
-      }
     }
   }
 
-  private void read(LoadConnection connection, long now) {
-    ByteBuffer in = connection.in;
-    int n;
+  private void read(LoadConnection connection) {
     try {
-      n = connection.channel.read(in);
+      if (!connection.readFrames(onFrame)) {
+        fail(connection, "closed by the server");
+      }
     } catch (IOException e) {
       fail(connection, "read failed: " + e.getMessage());
-      return;
-    }
-    if (n < 0) {
-      fail(connection, "closed by the server");
-      return;
-    }
-    in.flip();
-    int needed = 0;
-    while (connection.open) {
-      int start = in.position();
-      int limit = in.limit();
-      int length = 0;
-      int i = start;
-      boolean prefixComplete = false;
-      while (i < limit && i - start < 5) {
-        byte b = in.get(i++);
-        length |= (b & 0x7f) << (7 * (i - start - 1));
-        if (b >= 0) {
-          prefixComplete = true;
-          break;
-        }
-      }
-      if (!prefixComplete) {
-        if (i - start >= 5) {
-          fail(connection, "reply length prefix is not a valid varint32");
-        }
-        break;
-      }
-      if (length < 0 || length > MAX_REPLY_FRAME_BYTES) {
-        fail(connection, "reply frame of " + Integer.toUnsignedString(length) + " bytes");
-        break;
-      }
-      if (limit - i < length) {
-        needed = i - start + length;
-        break;
-      }
-      onReply(connection, in, i, length, now);
-      in.position(i + length);
-    }
-    if (connection.open) {
-      in.compact();
-      connection.in = LoadConnection.ensureRoom(in, needed - in.position());
     }
   }
 
-  private void onReply(LoadConnection connection, ByteBuffer in, int offset, int length, long now) {
-    if (!reply.parse(in, offset, length)) {
-      error(connection, "a frame of " + length + " bytes that is not a valid Reply");
-      return;
-    }
-    long sendTime = connection.calls.remove(reply.id);
-    if (sendTime == InFlightCalls.NOT_IN_FLIGHT) {
-      error(connection, describeReply() + ", but no request with this id is in flight");
+  private void onReply(LoadConnection connection, ByteBuffer in, int offset, int length) {
+    long now = eventTime;
+    ReplyChecker.Outcome outcome = checker.check(in, offset, length, connection.calls);
+    if (outcome == ReplyChecker.Outcome.UNMATCHED) {
+      error(connection);
       return;
     }
     inFlight--;
-    if (reply.status != Status.OK_VALUE || reply.more) {
-      error(connection, describeReply());
-    } else if (!payloadMatches(in, reply.payloadOffset, reply.payloadLength)) {
-      error(
-          connection,
-          String.format(
-              "reply id %d: payload of %d bytes differs from the %d bytes sent",
-              reply.id, reply.payloadLength, expectedPayload.remaining()));
+    if (outcome == ReplyChecker.Outcome.FAILED) {
+      error(connection);
     } else if (now >= schedule.measureStart() && now < schedule.measureEnd()) {
       completed++;
-      latencyMicros.recordValue(Math.min(HIGHEST_MICROS, Math.max(1, (now - sendTime) / 1000)));
+      long micros = (now - checker.sendTime()) / 1000;
+      latencyMicros.recordValue(Math.min(HIGHEST_MICROS, Math.max(1, micros)));
     }
     if (sending && !settings.openLoop() && connection.open && now < schedule.measureEnd()) {
       send(connection, now);
     }
   }
 
-  private boolean payloadMatches(ByteBuffer in, int offset, int length) {
-    return length == expectedPayload.remaining()
-        && in.slice(offset, length).mismatch(expectedPayload) < 0;
-  }
-
-  private String describeReply() {
-    Status status = Status.forNumber(reply.status);
-    String text = reply.error();
-    return String.format(
-        "reply id %d: status %s%s%s",
-        reply.id,
-        status == null ? Integer.toString(reply.status) : status.name(),
-        text.isEmpty() ? "" : " (\"" + text + "\")",
-        reply.more ? " with more = true, for a unary call" : "");
-  }
-
-  private void error(LoadConnection connection, String message) {
+  private void error(LoadConnection connection) {
     errors++;
     if (errorLog.wantsMore()) {
-      errorLog.report("connection " + connection.index + ": " + message);
+      errorLog.report("connection " + connection.index + ": " + checker.describe());
     }
   }
 
@@ -368,18 +279,6 @@ final class LoadWorker implements Runnable {
               + lost
               + " requests in flight lost)");
     }
-    close(connection);
-  }
-
-  private static void close(LoadConnection connection) {
-    connection.open = false;
-    if (connection.key != null) {
-      connection.key.cancel();
-    }
-    try {
-      connection.channel.close();
-    } catch (IOException e) {
-      // Closing is best effort at this point.
-    }
+    connection.close();
   }
 }

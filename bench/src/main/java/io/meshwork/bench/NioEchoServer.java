@@ -1,10 +1,7 @@
 package io.meshwork.bench;
 
 import com.google.protobuf.CodedOutputStream;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.meshwork.protocol.v1.Reply;
-import io.meshwork.protocol.v1.Request;
-import io.meshwork.protocol.v1.Status;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -219,52 +216,21 @@ public final class NioEchoServer implements AutoCloseable {
       if (available - prefix < length) {
         return prefix + (int) length;
       }
-      answer(connection, frames.slice(start + prefix, (int) length));
+      reply(connection, EchoReplies.answer(frames.slice(start + prefix, (int) length)));
       frames.position(start + prefix + (int) length);
     }
     return 0;
   }
 
-  private void answer(EchoConnection connection, ByteBuffer body) throws IOException {
-    Request request;
-    try {
-      request = Request.parseFrom(body);
-    } catch (InvalidProtocolBufferException e) {
-      reply(
-          connection,
-          failure(0, Status.BAD_REQUEST, "frame is not a meshwork.v1.Request: " + e.getMessage()));
-      return;
-    }
-    String service = request.getService();
-    if (service.isEmpty() || service.equals("echo")) {
-      reply(
-          connection,
-          Reply.newBuilder().setId(request.getId()).setPayload(request.getPayload()).build());
-    } else {
-      reply(
-          connection,
-          failure(request.getId(), Status.NOT_FOUND, "no service \"" + service + "\" here"));
-    }
-  }
-
   /** An unusable length prefix: the stream cannot be resynchronised, so answer and close. */
   private int badPrefix(EchoConnection connection, String what) throws IOException {
-    reply(
-        connection,
-        failure(
-            0,
-            Status.BAD_REQUEST,
-            what + " (expected: a varint32 length of at most " + MAX_FRAME_BYTES + " bytes)"));
+    reply(connection, EchoReplies.badPrefix(what, MAX_FRAME_BYTES));
     connection.closeAfterWrite = true;
     in.position(in.limit());
     if (connection.partialFrame != null) {
       connection.partialFrame.position(connection.partialFrame.limit());
     }
     return 0;
-  }
-
-  private static Reply failure(long id, Status status, String error) {
-    return Reply.newBuilder().setId(id).setStatus(status).setError(error).build();
   }
 
   /** Appends one reply frame to the shared write buffer, or behind the connection's backlog. */
