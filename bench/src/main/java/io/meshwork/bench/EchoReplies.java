@@ -1,9 +1,10 @@
 package io.meshwork.bench;
 
-import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.CodedInputStream;
 import io.meshwork.protocol.v1.Reply;
 import io.meshwork.protocol.v1.Request;
 import io.meshwork.protocol.v1.Status;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /** What {@link NioEchoServer} answers: the protocol's rules for an echo-only server. */
@@ -13,13 +14,18 @@ final class EchoReplies {
   /**
    * The reply to one frame body: {@code Reply{id, payload}} for {@code echo} (or an empty service,
    * as on a service's dedicated port), {@code NOT_FOUND} for another service, {@code Reply{id: 0,
-   * BAD_REQUEST}} for a body that is not a {@code Request}.
+   * BAD_REQUEST}} for a body that is not a {@code Request}. The reply may share {@code body}'s
+   * bytes: encode it before they change.
    */
   static Reply answer(ByteBuffer body) {
     Request request;
     try {
-      request = Request.parseFrom(body);
-    } catch (InvalidProtocolBufferException e) {
+      // Aliasing: the payload stays a view of the read buffer instead of a copy. The reply is
+      // encoded before that buffer is reused.
+      CodedInputStream in = CodedInputStream.newInstance(body);
+      in.enableAliasing(true);
+      request = Request.parseFrom(in);
+    } catch (IOException e) { // an InvalidProtocolBufferException: a buffer fails no other way
       return failure(
           0, Status.BAD_REQUEST, "frame is not a meshwork.v1.Request: " + e.getMessage());
     }
