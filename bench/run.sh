@@ -209,9 +209,18 @@ if (( $(ulimit -n) < F_CONNECTIONS + 1024 )); then
 fi
 
 # A benchmark wants the machine to itself: say so when something else keeps the CPUs busy.
-LOAD_BEFORE="$(cut -d ' ' -f 1-3 /proc/loadavg)"
-if awk -v l="${LOAD_BEFORE%% *}" 'BEGIN { exit !(l > 0.5) }'; then
-  log "warning: load average $LOAD_BEFORE before the run: other processes use the CPUs, the numbers will be noisy"
+cpu_busy_percent() { # over one second, all CPUs
+  local a b
+  a="$(head -n 1 /proc/stat)"; sleep 1; b="$(head -n 1 /proc/stat)"
+  awk -v a="$a" -v b="$b" 'BEGIN {
+    n = split(a, x); split(b, y); total = 0
+    for (i = 2; i <= n; i++) total += y[i] - x[i]
+    idle = (y[5] - x[5]) + (y[6] - x[6])
+    printf "%.0f", total > 0 ? 100 * (total - idle) / total : 0 }'
+}
+BUSY_BEFORE="$(cpu_busy_percent)"
+if (( BUSY_BEFORE > 10 )); then
+  log "warning: the CPUs were ${BUSY_BEFORE}% busy just before the run: something else is running, the numbers will be noisy"
 fi
 
 SKIPPED=()
@@ -438,7 +447,7 @@ report() {
     "(warm-up ${WARMUP} s, measured ${DURATION} s; F: ${F_CONNECTIONS} connections, ${F_DURATION} s)"
   echo
   echo "Machine: $(nproc) CPUs, $cpu_model; $java_version; node $node_version;" \
-    "server JVM options: \`$SERVER_JAVA_OPTS\`; load average before the run: $LOAD_BEFORE"
+    "server JVM options: \`$SERVER_JAVA_OPTS\`; CPUs busy just before the run: ${BUSY_BEFORE}%"
   echo
   table
   echo
