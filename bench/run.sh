@@ -184,12 +184,14 @@ else
   log "warning: taskset or a second CPU is missing: server and load generator run unpinned"
 fi
 
+stale() { # jar module...: the jar is missing or older than a pom or a main source of the modules
+  local jar=$1; shift
+  [[ -f "$jar" ]] || return 0
+  [[ -n "$(find "$ROOT/pom.xml" "${@/#/$ROOT/}" \( -name target -o -name node_modules \) -prune -o \
+    \( -name pom.xml -o -path '*/src/main/*' \) -type f -newer "$jar" -print -quit)" ]]
+}
 build_needed() {
-  [[ -f "$BENCH_JAR" && -f "$NODE_JAR" ]] || return 0
-  local newer
-  newer="$(find "$ROOT" \( -path "$ROOT/.git" -o -name node_modules -o -name target \) -prune -o \
-    \( -name pom.xml -o -path '*/src/main/*' \) -type f \( -newer "$BENCH_JAR" -o -newer "$NODE_JAR" \) -print -quit)"
-  [[ -n "$newer" ]]
+  stale "$NODE_JAR" protocol services mesh-node || stale "$BENCH_JAR" protocol bench
 }
 if build_needed; then
   log "building the jars (mvn -B -q -DskipTests package) ..."
@@ -216,7 +218,9 @@ cpu_busy_percent() { # over one second, all CPUs
     n = split(a, x); split(b, y); total = 0
     for (i = 2; i <= n; i++) total += y[i] - x[i]
     idle = (y[5] - x[5]) + (y[6] - x[6])
-    printf "%.0f", total > 0 ? 100 * (total - idle) / total : 0 }'
+    busy = 0
+    if (total > 0) busy = 100 * (total - idle) / total
+    printf "%.0f\n", busy }'
 }
 BUSY_BEFORE="$(cpu_busy_percent)"
 if (( BUSY_BEFORE > 10 )); then
