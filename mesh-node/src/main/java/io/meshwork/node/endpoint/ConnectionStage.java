@@ -109,7 +109,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     private int byDeadlineHead;
 
     private final FrameParser parser = new FrameParser(settings.maxFrameBytes());
-    private final ArrayDeque<byte[]> outbox = new ArrayDeque<>();
+    private final ArrayDeque<ByteString> outbox = new ArrayDeque<>();
     private long nextCallId;
     private long timerDeadline = Long.MAX_VALUE;
     private boolean inputDone;
@@ -383,7 +383,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       }
     }
 
-    private void enqueue(byte[] frame) {
+    private void enqueue(ByteString frame) {
       outbox.add(frame);
       if (isAvailable(out)) {
         flush();
@@ -395,9 +395,9 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       if (outbox.isEmpty()) {
         return;
       }
-      ByteString batch = ByteString.fromArrayUnsafe(outbox.poll());
+      ByteString batch = outbox.poll();
       while (!outbox.isEmpty()) {
-        batch = batch.concat(ByteString.fromArrayUnsafe(outbox.poll()));
+        batch = batch.concat(outbox.poll());
       }
       push(out, batch);
     }
@@ -411,7 +411,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       }
     }
 
-    private byte[] failure(long clientId, Status status, String error) {
+    private ByteString failure(long clientId, Status status, String error) {
       return ReplyEncoder.encode(clientId, status, com.google.protobuf.ByteString.EMPTY, error, false);
     }
   }

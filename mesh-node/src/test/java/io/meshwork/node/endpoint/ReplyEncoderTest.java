@@ -21,6 +21,10 @@ class ReplyEncoderTest {
     "-1, INTERNAL, 0, 'boom', false",
     "9223372036854775807, DEADLINE_EXCEEDED, 3, 'late: ü', true",
     "7, BAD_REQUEST, 200000, 'x', false",
+    "8, OK, 1023, '', false",
+    "9, OK, 1024, '', false",
+    "10, OK, 1024, '', true",
+    "11, UNAVAILABLE, 5000, 'after the payload', true",
   })
   void encodesExactlyWhatWriteDelimitedToWrites(
       long id, Status status, int payloadBytes, String error, boolean more) throws IOException {
@@ -38,7 +42,7 @@ class ReplyEncoderTest {
     ByteArrayOutputStream expected = new ByteArrayOutputStream();
     reply.writeDelimitedTo(expected);
 
-    assertThat(ReplyEncoder.encode(id, status, payload, error, more))
+    assertThat(ReplyEncoder.encode(id, status, payload, error, more).toArray())
         .isEqualTo(expected.toByteArray());
   }
 }
