@@ -440,7 +440,7 @@ table() {
       fi
       [[ $name == F ]] && rss_conn="${RSS_KB_PER_CONN[$server]:-–}"
       printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
-        "$label" "$server" "$(group "${RPS[$key]:-–}")" "${P50[$key]:-–}" "${P99[$key]:-–}" \
+        "$label" "$server" "$(group "${RPS[$key]:-–}")" "$(group "${P50[$key]:-–}")" "$(group "${P99[$key]:-–}")" \
         "${ERRS[$key]:-–}" "${PEAK_MB[$server]:-–}" "$rss_conn" "$vs_node" "$vs_nio" "${CPU[$key]:-–}"
     done
   done
