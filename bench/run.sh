@@ -85,8 +85,8 @@ start_time() { # pid: its start time, field 22 of /proc/PID/stat (after the pare
   echo "${fields[19]}"
 }
 
-track() { # pid: a child to stop on exit
-  CHILDREN+=("$1")
+track() { # pid: a child to stop on exit (idempotent)
+  [[ " ${CHILDREN[*]} " == *" $1 "* ]] || CHILDREN+=("$1")
   STARTED_AT[$1]="$(start_time "$1" || echo gone)"
 }
 
@@ -299,7 +299,7 @@ launch_mesh() {
   MESH_HOST="$HOST" MESH_PORT="$MESH_CLIENT_PORT" MESH_CLUSTER_PORT="$MESH_CLUSTER" \
     MESH_MANAGEMENT_PORT="$MESH_MGMT" MESH_SERVICES="$services" MESH_SEED_NODES="$seeds" \
     "${PIN_SERVER[@]}" java $SERVER_JAVA_OPTS -jar "$NODE_JAR" >"$LOGS/$name.log" 2>&1 &
-  LAUNCHED_PID=$!; track "$!"
+  LAUNCHED_PID=$!; CHILDREN+=("$!")
 }
 
 # up_time name log launch_ns pid: waits for "Meshwork node Up N ms after JVM start" and records
@@ -330,6 +330,7 @@ sees_echo() { # pid mgmt-port: the node routes echo to a reachable instance
 
 start_mesh() {
   launch_mesh mesh echo ""
+  track "$LAUNCHED_PID"
   SERVER_PIDS=("$LAUNCHED_PID"); CLIENT_PORT="$MESH_CLIENT_PORT"
   local mgmt="$MESH_MGMT"
   up_time "mesh (one node)" "$LOGS/mesh.log" "$LAUNCH_NS" "$LAUNCHED_PID" &&
@@ -338,8 +339,10 @@ start_mesh() {
 
 start_mesh2() {
   launch_mesh mesh2-a echo ""
+  track "$LAUNCHED_PID"
   local a_pid=$LAUNCHED_PID a_launch=$LAUNCH_NS a_mgmt=$MESH_MGMT a_cluster=$MESH_CLUSTER
   launch_mesh mesh2-b none "$HOST:$a_cluster"
+  track "$LAUNCHED_PID"
   local b_pid=$LAUNCHED_PID b_launch=$LAUNCH_NS b_mgmt=$MESH_MGMT
   SERVER_PIDS=("$a_pid" "$b_pid"); CLIENT_PORT="$MESH_CLIENT_PORT" # load goes to B
   up_time "mesh2 node A (echo)" "$LOGS/mesh2-a.log" "$a_launch" "$a_pid" &&
