@@ -73,18 +73,40 @@ done
 # ---------------------------------------------------------------------------------------------
 # Processes: every child is recorded and stopped on exit, failure or Ctrl-C.
 
+# A pid is only signalled while it still names the process we started: pids are reused, and
+# this machine may run other work (the start time in /proc/PID/stat tells them apart).
 CHILDREN=()
+declare -A STARTED_AT
+
+start_time() { # pid: its start time, field 22 of /proc/PID/stat (after the parenthesised name)
+  local stat fields
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  read -r -a fields <<<"${stat##*) }"
+  echo "${fields[19]}"
+}
+
+track() { # pid: a child to stop on exit (idempotent)
+  [[ " ${CHILDREN[*]} " == *" $1 "* ]] || CHILDREN+=("$1")
+  STARTED_AT[$1]="$(start_time "$1" || echo gone)"
+}
+
+alive() { # pid...: each one is still the process we started
+  local pid
+  for pid in "$@"; do
+    [[ -n "${STARTED_AT[$pid]:-}" && "$(start_time "$pid" || true)" == "${STARTED_AT[$pid]}" ]] || return 1
+  done
+}
 
 stop_pids() { # SIGTERM, then SIGKILL for whatever still runs after 20 s
-  local pid alive deadline=$((SECONDS + 20))
-  for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
+  local pid running deadline=$((SECONDS + 20))
+  for pid in "$@"; do alive "$pid" && { kill -TERM "$pid" 2>/dev/null || true; }; done
   while :; do
-    alive=()
-    for pid in "$@"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
-    [[ ${#alive[@]} -eq 0 ]] && break
+    running=()
+    for pid in "$@"; do alive "$pid" && running+=("$pid"); done
+    [[ ${#running[@]} -eq 0 ]] && break
     if (( SECONDS >= deadline )); then
-      log "still running 20 s after SIGTERM, killing: ${alive[*]}"
-      kill -KILL "${alive[@]}" 2>/dev/null || true
+      log "still running 20 s after SIGTERM, killing: ${running[*]}"
+      kill -KILL "${running[@]}" 2>/dev/null || true
       break
     fi
     sleep 0.1
@@ -94,7 +116,7 @@ stop_pids() { # SIGTERM, then SIGKILL for whatever still runs after 20 s
 
 forget_children() { # drop stopped pids from CHILDREN
   local pid keep=()
-  for pid in "${CHILDREN[@]}"; do kill -0 "$pid" 2>/dev/null && keep+=("$pid"); done
+  for pid in "${CHILDREN[@]}"; do alive "$pid" && keep+=("$pid"); done
   CHILDREN=("${keep[@]}")
 }
 
@@ -143,7 +165,6 @@ wait_until() { # timeout_seconds description command...: polls until the command
   done
 }
 
-alive() { local pid; for pid in "$@"; do kill -0 "$pid" 2>/dev/null || return 1; done; }
 
 # shellcheck disable=SC2317 # called through wait_until
 listening() { # pid log: the server printed "listening on"
@@ -260,7 +281,7 @@ STARTUP=()
 start_node() {
   CLIENT_PORT="$(free_port)"
   "${PIN_SERVER[@]}" node "$NODE_REF/server.js" --host "$HOST" --port "$CLIENT_PORT" >"$LOGS/node.log" 2>&1 &
-  SERVER_PIDS=($!); CHILDREN+=("$!")
+  SERVER_PIDS=($!); track "$!"
   wait_until 30 "the Node peer to listen" listening "${SERVER_PIDS[0]}" "$LOGS/node.log"
 }
 
@@ -269,7 +290,7 @@ start_nio() {
   # shellcheck disable=SC2086 # SERVER_JAVA_OPTS is a list of options
   "${PIN_SERVER[@]}" java $SERVER_JAVA_OPTS -cp "$BENCH_JAR" io.meshwork.bench.NioEchoServer \
     --host "$HOST" --port "$CLIENT_PORT" >"$LOGS/nio.log" 2>&1 &
-  SERVER_PIDS=($!); CHILDREN+=("$!")
+  SERVER_PIDS=($!); track "$!"
   wait_until 30 "the NIO server to listen" listening "${SERVER_PIDS[0]}" "$LOGS/nio.log"
 }
 
@@ -313,6 +334,7 @@ sees_echo() { # pid mgmt-port: the node routes echo to a reachable instance
 
 start_mesh() {
   launch_mesh mesh echo ""
+  track "$LAUNCHED_PID"
   SERVER_PIDS=("$LAUNCHED_PID"); CLIENT_PORT="$MESH_CLIENT_PORT"
   local mgmt="$MESH_MGMT"
   up_time "mesh (one node)" "$LOGS/mesh.log" "$LAUNCH_NS" "$LAUNCHED_PID" &&
@@ -321,8 +343,10 @@ start_mesh() {
 
 start_mesh2() {
   launch_mesh mesh2-a echo ""
+  track "$LAUNCHED_PID"
   local a_pid=$LAUNCHED_PID a_launch=$LAUNCH_NS a_mgmt=$MESH_MGMT a_cluster=$MESH_CLUSTER
   launch_mesh mesh2-b none "$HOST:$a_cluster"
+  track "$LAUNCHED_PID"
   local b_pid=$LAUNCHED_PID b_launch=$LAUNCH_NS b_mgmt=$MESH_MGMT
   SERVER_PIDS=("$a_pid" "$b_pid"); CLIENT_PORT="$MESH_CLIENT_PORT" # load goes to B
   up_time "mesh2 node A (echo)" "$LOGS/mesh2-a.log" "$a_launch" "$a_pid" &&
@@ -347,6 +371,12 @@ start_server() {
 declare -A RPS P50 P99 ERRS CPU PEAK_MB RSS_KB_PER_CONN
 FAILED=0
 
+mark_row() { # server scenario-spec status: a scenario without a result
+  local name
+  IFS='|' read -r name _ <<<"$2"
+  RPS[$name:$1]="" P50[$name:$1]="–" P99[$name:$1]="–" ERRS[$name:$1]="$3" CPU[$name:$1]="–"
+}
+
 run_scenario() { # server scenario-spec
   local server=$1 name label conns depth payload rate warmup duration out rc result
   IFS='|' read -r name label conns depth payload rate <<<"$2"
@@ -362,7 +392,7 @@ run_scenario() { # server scenario-spec
   # shellcheck disable=SC2086 # LOADGEN_JAVA_OPTS is a list of options
   "${PIN_LOADGEN[@]}" java $LOADGEN_JAVA_OPTS -cp "$BENCH_JAR" io.meshwork.bench.LoadGenerator \
     "${args[@]}" >"$out" 2>&1 &
-  lg_pid=$!; CHILDREN+=("$lg_pid")
+  lg_pid=$!; track "$lg_pid"
   if [[ $name == F ]]; then # the server's RSS while it holds every connection
     while alive "$lg_pid"; do
       rss="$(proc_kb VmRSS "${SERVER_PIDS[@]}")"
@@ -400,22 +430,26 @@ for server in "${RUN_SERVERS[@]}"; do
   if ! start_server "$server"; then
     log "$server did not start; last lines of its log:"
     tail -n 20 "$LOGS/$server"*.log >&2 || true
-    for spec in "${SCENARIOS[@]}"; do
-      IFS='|' read -r name _ <<<"$spec"
-      RPS[$name:$server]="" P50[$name:$server]="–" P99[$name:$server]="–"
-      ERRS[$name:$server]="no start" CPU[$name:$server]="–"
-    done
+    for spec in "${SCENARIOS[@]}"; do mark_row "$server" "$spec" "no start"; done
     FAILED=1
     stop_pids "${SERVER_PIDS[@]}"; forget_children
     continue
   fi
+  peak_kb=0 gone=""
   for spec in "${SCENARIOS[@]}"; do
-    if ! alive "${SERVER_PIDS[@]}"; then
-      log "  $server is no longer running"
+    if [[ -z $gone ]] && ! alive "${SERVER_PIDS[@]}"; then
+      gone=1 FAILED=1
+      log "  $server is no longer running (crashed, or killed from outside); its log: $LOGS/$server*.log"
+    fi
+    if [[ -n $gone ]]; then
+      mark_row "$server" "$spec" "server gone"
+      continue
     fi
     run_scenario "$server" "$spec"
+    hwm="$(proc_kb VmHWM "${SERVER_PIDS[@]}")"
+    (( hwm > peak_kb )) && peak_kb=$hwm
   done
-  PEAK_MB[$server]="$(( $(proc_kb VmHWM "${SERVER_PIDS[@]}") / 1024 ))"
+  PEAK_MB[$server]=$((peak_kb / 1024))
   log "== $server: stopping"
   stop_pids "${SERVER_PIDS[@]}"; forget_children
 done
@@ -444,7 +478,7 @@ table() {
       fi
       [[ $name == F ]] && rss_conn="${RSS_KB_PER_CONN[$server]:-–}"
       printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
-        "$label" "$server" "$(group "${RPS[$key]:-–}")" "${P50[$key]:-–}" "${P99[$key]:-–}" \
+        "$label" "$server" "$(group "${RPS[$key]:-–}")" "$(group "${P50[$key]:-–}")" "$(group "${P99[$key]:-–}")" \
         "${ERRS[$key]:-–}" "${PEAK_MB[$server]:-–}" "$rss_conn" "$vs_node" "$vs_nio" "${CPU[$key]:-–}"
     done
   done

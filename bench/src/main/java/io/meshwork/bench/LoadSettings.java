@@ -71,22 +71,6 @@ record LoadSettings(
     return ratePerConnection > 0;
   }
 
-  LoadSettings withService(String newService) {
-    return new LoadSettings(
-        host,
-        port,
-        newService,
-        connections,
-        depth,
-        payloadBytes,
-        ratePerConnection,
-        warmup,
-        duration,
-        threads,
-        connectWindow,
-        drainTimeout);
-  }
-
   LoadSettings withRatePerConnection(double newRate) {
     return new LoadSettings(
         host,
