@@ -18,8 +18,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
@@ -76,19 +74,6 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     return new Logic();
   }
 
-  /** A call in flight: which client request it answers and when it expires. */
-  private static final class Pending {
-    final long callId;
-    final long clientId;
-    final long deadlineNanos;
-
-    Pending(long callId, long clientId, long deadlineNanos) {
-      this.callId = callId;
-      this.clientId = clientId;
-      this.deadlineNanos = deadlineNanos;
-    }
-  }
-
   /** Most calls one message may carry to an instance. */
   private static final int MAX_BATCH = 256;
 
@@ -99,15 +84,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     private final long maxDeadlineNanos = settings.maxDeadline().toNanos();
     private final int maxInFlight = settings.maxInFlightPerConnection();
 
-    private final Map<Long, Pending> pending = new HashMap<>();
-    /**
-     * Calls in order of their deadline. Almost every call uses the same default deadline, so
-     * arrival order is deadline order and a deque suffices; a shorter deadline than the tail's is
-     * inserted by scanning from the tail (rare and short).
-     */
-    private final ArrayList<Pending> byDeadline = new ArrayList<>();
-    private int byDeadlineHead;
-
+    private final InFlight inFlight = new InFlight();
     private final FrameParser parser = new FrameParser(settings.maxFrameBytes());
     private final ArrayDeque<ByteString> outbox = new ArrayDeque<>();
     private long nextCallId;
@@ -207,7 +184,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     }
 
     private boolean hasRoom() {
-      return pending.size() < maxInFlight && outbox.size() < maxInFlight;
+      return inFlight.size() < maxInFlight && outbox.size() < maxInFlight;
     }
 
     private void onFrame(ByteString frame) {
@@ -242,9 +219,10 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
           request.getDeadlineMs() == 0
               ? defaultDeadlineNanos
               : Math.min(TimeUnit.MILLISECONDS.toNanos(request.getDeadlineMs()), maxDeadlineNanos);
-      Pending call = new Pending(++nextCallId, request.getId(), now + timeout);
-      pending.put(call.callId, call);
-      track(call);
+      InFlight.Call call = inFlight.add(++nextCallId, request.getId(), now + timeout);
+      if (inFlight.first() == call) {
+        armTimer(call.deadlineNanos);
+      }
       batch(
           instance,
           new ServiceCall(
@@ -300,7 +278,8 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
 
     /** Queues the reply frame for a result; a late result (deadline passed) is dropped. */
     private void deliver(CallResult result) {
-      Pending call = result.more() ? pending.get(result.callId()) : pending.remove(result.callId());
+      InFlight.Call call =
+          result.more() ? inFlight.get(result.callId()) : inFlight.remove(result.callId());
       if (call == null) {
         return;
       }
@@ -313,68 +292,34 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     public void onTimer(Object timerKey) {
       timerDeadline = Long.MAX_VALUE;
       long now = System.nanoTime();
-      while (byDeadlineHead < byDeadline.size()) {
-        Pending head = byDeadline.get(byDeadlineHead);
-        if (pending.get(head.callId) != head) {
-          byDeadlineHead++; // already answered
-          continue;
-        }
-        if (head.deadlineNanos - now > 0) {
-          break;
-        }
-        byDeadlineHead++;
-        pending.remove(head.callId);
+      for (InFlight.Call late = inFlight.pollExpired(now);
+          late != null;
+          late = inFlight.pollExpired(now)) {
         enqueue(
             failure(
-                head.clientId,
+                late.clientId,
                 Status.DEADLINE_EXCEEDED,
                 "no reply within the deadline of the request"));
       }
-      compactDeadlines();
-      armTimer();
+      InFlight.Call next = inFlight.first();
+      if (next != null) {
+        armTimer(next.deadlineNanos);
+      }
       processFrames();
     }
 
-    private void track(Pending call) {
-      int i = byDeadline.size();
-      while (i > byDeadlineHead && byDeadline.get(i - 1).deadlineNanos - call.deadlineNanos > 0) {
-        i--;
-      }
-      byDeadline.add(i, call);
-      if (call.deadlineNanos - timerDeadline < 0 || timerDeadline == Long.MAX_VALUE) {
-        armTimer();
-      }
-    }
-
-    private void armTimer() {
-      while (byDeadlineHead < byDeadline.size()
-          && pending.get(byDeadline.get(byDeadlineHead).callId) != byDeadline.get(byDeadlineHead)) {
-        byDeadlineHead++;
-      }
-      if (byDeadlineHead >= byDeadline.size()) {
-        cancelTimer(DEADLINE_TIMER);
-        timerDeadline = Long.MAX_VALUE;
+    /**
+     * Makes the deadline timer fire at {@code deadlineNanos}. One timer per connection, set for the
+     * earliest deadline; when that call is answered first, the timer still fires, finds nothing
+     * late and moves on to the next earliest.
+     */
+    private void armTimer(long deadlineNanos) {
+      if (deadlineNanos == timerDeadline) {
         return;
       }
-      long earliest = byDeadline.get(byDeadlineHead).deadlineNanos;
-      if (earliest == timerDeadline) {
-        return;
-      }
-      timerDeadline = earliest;
-      long delay = Math.max(0, earliest - System.nanoTime());
+      timerDeadline = deadlineNanos;
+      long delay = Math.max(0, deadlineNanos - System.nanoTime());
       scheduleOnce(DEADLINE_TIMER, Duration.ofNanos(delay + 1_000_000));
-    }
-
-    /** Drops answered calls from the front of the deadline list once they pile up. */
-    private void compactDeadlines() {
-      if (byDeadlineHead > 1024 && byDeadlineHead * 2 > byDeadline.size()) {
-        byDeadline.subList(0, byDeadlineHead).clear();
-        byDeadlineHead = 0;
-      }
-      if (pending.isEmpty()) {
-        byDeadline.clear();
-        byDeadlineHead = 0;
-      }
     }
 
     private void pullIfRoom() {
@@ -406,7 +351,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       if (!outbox.isEmpty()) {
         return;
       }
-      if (closeAfterFlush || (inputDone && pending.isEmpty())) {
+      if (closeAfterFlush || (inputDone && inFlight.size() == 0)) {
         completeStage();
       }
     }
