@@ -220,8 +220,8 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
               ? defaultDeadlineNanos
               : Math.min(TimeUnit.MILLISECONDS.toNanos(request.getDeadlineMs()), maxDeadlineNanos);
       InFlight.Call call = inFlight.add(++nextCallId, request.getId(), now + timeout);
-      if (inFlight.first() == call) {
-        armTimer(call.deadlineNanos);
+      if (call.deadlineNanos - timerDeadline < 0 || timerDeadline == Long.MAX_VALUE) {
+        armTimer(call.deadlineNanos); // a timer set for later, or none: this call's deadline first
       }
       batch(
           instance,
@@ -309,9 +309,10 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     }
 
     /**
-     * Makes the deadline timer fire at {@code deadlineNanos}. One timer per connection, set for the
-     * earliest deadline; when that call is answered first, the timer still fires, finds nothing
-     * late and moves on to the next earliest.
+     * Makes the deadline timer fire at {@code deadlineNanos}. One timer per connection, set at or
+     * before the earliest deadline; when that call is answered first, the timer still fires, finds
+     * nothing late and moves on to the next earliest. So a connection schedules about one timer per
+     * deadline period, not one per call.
      */
     private void armTimer(long deadlineNanos) {
       if (deadlineNanos == timerDeadline) {
