@@ -1,6 +1,8 @@
 package io.meshwork.node;
 
 import io.meshwork.node.config.NodeSettings;
+import io.meshwork.node.endpoint.EndpointBinding;
+import io.meshwork.node.endpoint.EventLoopEndpoint;
 import io.meshwork.node.endpoint.TcpEndpoint;
 import io.meshwork.node.hosting.ServiceHosting;
 import io.meshwork.service.ServiceDefinition;
@@ -15,7 +17,6 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.management.javadsl.PekkoManagement;
-import org.apache.pekko.stream.javadsl.Tcp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,8 +59,11 @@ public final class MeshNode implements AutoCloseable {
   /** Wires the endpoint and the management API to a freshly created node system. */
   static MeshNode init(ActorSystem<NodeGuardian.Command> system, NodeSettings settings) {
     NodeRuntime runtime = NodeRuntime.get(system);
-    CompletionStage<Tcp.ServerBinding> binding =
-        TcpEndpoint.bind(system, settings.endpoint(), runtime);
+    CompletionStage<EndpointBinding> binding =
+        switch (settings.endpoint().transport()) {
+          case EVENT_LOOP -> EventLoopEndpoint.bind(system, settings.endpoint(), runtime);
+          case PEKKO_IO -> TcpEndpoint.bind(system, settings.endpoint(), runtime);
+        };
     CompletionStage<InetSocketAddress> endpoint =
         binding.thenApply(
             b -> {
@@ -90,7 +94,7 @@ public final class MeshNode implements AutoCloseable {
         () -> {
           runtime.endpointAddress(null);
           return binding
-              .thenCompose(Tcp.ServerBinding::unbind)
+              .thenCompose(EndpointBinding::unbind)
               .handle((ok, failure) -> Done.getInstance());
         });
     PekkoManagement.get(system)

@@ -11,9 +11,41 @@ public record EndpointSettings(
     Duration defaultDeadline,
     Duration maxDeadline,
     int maxInFlightPerConnection,
-    int backlog) {
+    int backlog,
+    Transport transport,
+    String eventLoopDispatcher,
+    int readBufferBytes,
+    Duration closeLinger) {
 
-  static EndpointSettings fromConfig(String host, int port, Config c) {
+  /** How the endpoint does its socket IO ({@code meshwork.endpoint.transport}). */
+  public enum Transport {
+    /** The node's own NIO event loops, shared with the service actors (the default). */
+    EVENT_LOOP("event-loop"),
+    /** Pekko's {@code Tcp} extension (Pekko IO actors). */
+    PEKKO_IO("pekko-io");
+
+    private final String configName;
+
+    Transport(String configName) {
+      this.configName = configName;
+    }
+
+    public String configName() {
+      return configName;
+    }
+
+    static Transport parse(String value) {
+      for (Transport t : values()) {
+        if (t.configName.equals(value.trim())) {
+          return t;
+        }
+      }
+      throw new IllegalArgumentException(
+          "meshwork.endpoint.transport: \"" + value + "\" (expected: event-loop or pekko-io)");
+    }
+  }
+
+  static EndpointSettings fromConfig(String host, int port, Config c, String eventLoopDispatcher) {
     long maxFrame = c.getBytes("max-frame-size");
     if (maxFrame <= 0 || maxFrame > Integer.MAX_VALUE) {
       throw new IllegalArgumentException(
@@ -41,7 +73,20 @@ public record EndpointSettings(
         defaultDeadline,
         maxDeadline,
         maxInFlight,
-        c.getInt("backlog"));
+        c.getInt("backlog"),
+        Transport.parse(c.getString("transport")),
+        eventLoopDispatcher,
+        readBuffer(c),
+        positive(c, "close-linger"));
+  }
+
+  private static int readBuffer(Config c) {
+    long size = c.getBytes("read-buffer-size");
+    if (size < 1024 || size > 16 * 1024 * 1024) {
+      throw new IllegalArgumentException(
+          "meshwork.endpoint.read-buffer-size: " + size + " (expected: 1 KiB to 16 MiB)");
+    }
+    return (int) size;
   }
 
   private static Duration positive(Config c, String key) {

@@ -26,10 +26,17 @@ public record NodeSettings(
     Map<String, String> hostedServices,
     EndpointSettings endpoint,
     Duration listingSettleTime,
-    long arteryMaxFrameBytes) {
+    long arteryMaxFrameBytes,
+    String servicesDispatcher) {
 
   /** Cluster name; every node of a Meshwork cluster uses the same ActorSystem name. */
   public static final String SYSTEM_NAME = "meshwork";
+
+  /**
+   * The dispatcher whose threads are the node's event loops: the client endpoint's socket IO and,
+   * by default, the service actors run on it.
+   */
+  public static final String EVENT_LOOP_DISPATCHER = "meshwork.event-loop-dispatcher";
 
   public NodeSettings {
     requireNonNull(host, "host");
@@ -47,7 +54,7 @@ public record NodeSettings(
       throw new IllegalArgumentException("meshwork.host: \"\" (expected: a host name or address)");
     }
     int port = port(m, "port");
-    EndpointSettings endpoint = EndpointSettings.fromConfig(host, port, m.getConfig("endpoint"));
+    EndpointSettings endpoint = EndpointSettings.fromConfig(host, port, m.getConfig("endpoint"), EVENT_LOOP_DISPATCHER);
     long arteryMaxFrame = config.getBytes("pekko.remote.artery.advanced.maximum-frame-size");
     if (endpoint.maxFrameBytes() + 64L * 1024 > arteryMaxFrame) {
       throw new IllegalArgumentException(
@@ -65,7 +72,20 @@ public record NodeSettings(
         hostedServices(m.getString("services"), m.getConfig("service-classes")),
         endpoint,
         m.getDuration("routing.listing-settle-time"),
-        arteryMaxFrame);
+        arteryMaxFrame,
+        dispatcher(config, m.getString("services-dispatcher")));
+  }
+
+  private static String dispatcher(Config config, String id) {
+    if (!config.hasPath(id) || !config.getConfig(id).hasPath("type")) {
+      throw new IllegalArgumentException(
+          "meshwork.services-dispatcher: \""
+              + id
+              + "\" (expected: the config path of a dispatcher, e.g. "
+              + EVENT_LOOP_DISPATCHER
+              + ")");
+    }
+    return id;
   }
 
   /** Parses "host:port,host:port" and checks each entry. */

@@ -16,7 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node's client endpoint: a Pekko Streams TCP server whose every connection runs a {@link
+ * The client endpoint on Pekko's {@code Tcp} extension ({@code meshwork.endpoint.transport =
+ * pekko-io}): a Pekko Streams TCP server whose every connection runs a {@link
  * ConnectionStage} (framing, routing, replies). Nothing on this path blocks.
  */
 public final class TcpEndpoint {
@@ -25,7 +26,7 @@ public final class TcpEndpoint {
   private TcpEndpoint() {}
 
   /** Binds the endpoint; the stage completes when it is listening (or fails, e.g. port in use). */
-  public static CompletionStage<Tcp.ServerBinding> bind(
+  public static CompletionStage<EndpointBinding> bind(
       ActorSystem<?> system, EndpointSettings settings, NodeRuntime runtime) {
     Flow<ByteString, ByteString, NotUsed> connection =
         Flow.fromGraph(new ConnectionStage(settings, runtime));
@@ -44,6 +45,19 @@ public final class TcpEndpoint {
                   log.debug("Client connected from {}", incoming.remoteAddress());
                   incoming.handleWith(connection, system);
                 }))
-        .run(system);
+        .run(system)
+        .thenApply(
+            binding ->
+                new EndpointBinding() {
+                  @Override
+                  public java.net.InetSocketAddress localAddress() {
+                    return binding.localAddress();
+                  }
+
+                  @Override
+                  public CompletionStage<Void> unbind() {
+                    return binding.unbind().thenApply(done -> null);
+                  }
+                });
   }
 }

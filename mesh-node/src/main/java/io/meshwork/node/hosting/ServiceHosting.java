@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 
@@ -50,13 +51,22 @@ public final class ServiceHosting {
     return definitions;
   }
 
-  /** Spawns and registers one instance of each service as a child of {@code ctx}. */
+  /**
+   * Spawns and registers one instance of each service as a child of {@code ctx}, on the given
+   * dispatcher (by default the node's event loops).
+   */
   public static List<ActorRef<CallMessage>> spawnAll(
-      ActorContext<?> ctx, Map<String, ServiceDefinition<?>> definitions, ServiceContext context) {
+      ActorContext<?> ctx,
+      Map<String, ServiceDefinition<?>> definitions,
+      ServiceContext context,
+      String dispatcher) {
     List<ActorRef<CallMessage>> refs = new ArrayList<>();
     for (ServiceDefinition<?> definition : definitions.values()) {
       ActorRef<Object> instance =
-          ctx.spawn(ServiceHost.create(definition, context), ServiceKeys.actorName(definition.name()));
+          ctx.spawn(
+              ServiceHost.create(definition, context),
+              ServiceKeys.actorName(definition.name()),
+              DispatcherSelector.fromConfig(dispatcher));
       ActorRef<CallMessage> calls = instance.narrow();
       ctx.getSystem().receptionist().tell(Receptionist.register(ServiceKeys.ALL, calls));
       refs.add(calls);

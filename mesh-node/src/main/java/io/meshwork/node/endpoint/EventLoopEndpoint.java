@@ -1,0 +1,225 @@
+package io.meshwork.node.endpoint;
+
+import io.meshwork.node.NodeRuntime;
+import io.meshwork.node.config.EndpointSettings;
+import io.meshwork.node.transport.ChannelStage;
+import io.meshwork.node.transport.EventLoop;
+import io.meshwork.node.transport.EventLoopGroup;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.stream.ActorAttributes;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client endpoint on the node's own event loops (the default transport): a listening socket
+ * on one loop, and for every accepted connection a Pekko Streams graph of a {@link ChannelStage}
+ * joined to a {@link ConnectionStage}, run on the event-loop dispatcher. The connection's socket
+ * IO, its stream stages and (on the same dispatcher) the service actors it calls share one thread,
+ * so a request is read, handled and answered with no thread hand-off and no context switch.
+ */
+public final class EventLoopEndpoint {
+  private static final Logger log = LoggerFactory.getLogger(EventLoopEndpoint.class);
+
+  /** Most connections accepted in one go before the loop looks at its other sockets. */
+  private static final int ACCEPT_BATCH = 64;
+
+  /** How long accepting pauses after the accept call failed (e.g. out of file descriptors). */
+  private static final Duration ACCEPT_BACKOFF = Duration.ofMillis(100);
+
+  private EventLoopEndpoint() {}
+
+  private sealed interface Command permits Unbind {}
+
+  private record Unbind() implements Command {}
+
+  private record Binding(InetSocketAddress localAddress, ActorRef<Command> acceptor, CompletableFuture<Void> unbound)
+      implements EndpointBinding {
+    @Override
+    public CompletionStage<Void> unbind() {
+      acceptor.tell(new Unbind());
+      return unbound;
+    }
+  }
+
+  /** Binds the endpoint; the stage completes when it is listening (or fails, e.g. port in use). */
+  public static CompletionStage<EndpointBinding> bind(
+      ActorSystem<?> system, EndpointSettings settings, NodeRuntime runtime) {
+    CompletableFuture<EndpointBinding> bound = new CompletableFuture<>();
+    String dispatcher = settings.eventLoopDispatcher();
+    system.systemActorOf(
+        acceptor(system, settings, runtime, bound),
+        "meshwork-endpoint",
+        DispatcherSelector.fromConfig(dispatcher));
+    return bound;
+  }
+
+  private static Behavior<Command> acceptor(
+      ActorSystem<?> system,
+      EndpointSettings settings,
+      NodeRuntime runtime,
+      CompletableFuture<EndpointBinding> bound) {
+    return Behaviors.setup(
+        ctx -> {
+          EventLoop loop = EventLoop.current();
+          if (loop == null) {
+            bound.completeExceptionally(
+                new IllegalStateException(
+                    settings.eventLoopDispatcher()
+                        + " is not an event-loop dispatcher (expected: executor = \""
+                        + io.meshwork.node.transport.EventLoopExecutorConfigurator.class.getName()
+                        + "\")"));
+            return Behaviors.stopped();
+          }
+          ServerSocketChannel server;
+          try {
+            server = ServerSocketChannel.open();
+            server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            server.bind(new InetSocketAddress(settings.host(), settings.port()), settings.backlog());
+            server.configureBlocking(false);
+          } catch (IOException | RuntimeException e) {
+            bound.completeExceptionally(
+                new IOException(
+                    "cannot listen on " + settings.host() + ":" + settings.port() + ": " + e.getMessage(), e));
+            return Behaviors.stopped();
+          }
+          Acceptor accepting = new Acceptor(system, settings, runtime, server, loop);
+          accepting.key = loop.register(server, SelectionKey.OP_ACCEPT, accepting);
+          CompletableFuture<Void> unbound = new CompletableFuture<>();
+          bound.complete(
+              new Binding((InetSocketAddress) server.getLocalAddress(), ctx.getSelf(), unbound));
+          return Behaviors.receive(Command.class)
+              .onMessage(Unbind.class, u -> Behaviors.stopped())
+              .onSignal(
+                  PostStop.class,
+                  s -> {
+                    try {
+                      loop.run(accepting::close);
+                    } catch (RuntimeException e) { // the loop has terminated
+                      accepting.close();
+                    }
+                    unbound.complete(null);
+                    return Behaviors.same();
+                  })
+              .build();
+        });
+  }
+
+  /** Accepts connections on its loop and starts each one's stream on the next loop in turn. */
+  private static final class Acceptor implements EventLoop.Handler {
+    private final ActorSystem<?> system;
+    private final ServerSocketChannel server;
+    private final EventLoop loop;
+    private final EventLoopGroup group;
+    private final Materializer materializer;
+    private final Flow<ByteString, ByteString, NotUsed> connection;
+    private final String dispatcher;
+    private final int readBufferSize;
+    private final Duration linger;
+    SelectionKey key;
+
+    Acceptor(
+        ActorSystem<?> system,
+        EndpointSettings settings,
+        NodeRuntime runtime,
+        ServerSocketChannel server,
+        EventLoop loop) {
+      this.system = system;
+      this.server = server;
+      this.loop = loop;
+      this.group = loop.group();
+      this.materializer = Materializer.matFromSystem(system);
+      this.connection = Flow.fromGraph(new ConnectionStage(settings, runtime));
+      this.dispatcher = settings.eventLoopDispatcher();
+      this.readBufferSize = settings.readBufferBytes();
+      this.linger = settings.closeLinger();
+    }
+
+    @Override
+    public void onReady(SelectionKey key) {
+      for (int i = 0; i < ACCEPT_BATCH; i++) {
+        SocketChannel channel;
+        try {
+          channel = server.accept();
+        } catch (IOException e) {
+          log.warn(
+              "Accepting a client connection failed ({}); pausing accepts for {} ms",
+              e.getMessage(),
+              ACCEPT_BACKOFF.toMillis());
+          pause();
+          return;
+        }
+        if (channel == null) {
+          return;
+        }
+        start(channel);
+      }
+    }
+
+    private void start(SocketChannel channel) {
+      try {
+        channel.configureBlocking(false);
+        channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        log.debug("Client connected from {}", channel.getRemoteAddress());
+        Flow.fromGraph(new ChannelStage(channel, group.next(), readBufferSize, linger))
+            .join(connection)
+            .withAttributes(ActorAttributes.dispatcher(dispatcher))
+            .run(materializer);
+      } catch (IOException | RuntimeException e) {
+        log.warn("Could not start a client connection: {}", e.toString());
+        try {
+          channel.close();
+        } catch (IOException ignored) {
+          // nothing more to do for this connection
+        }
+      }
+    }
+
+    private void pause() {
+      key.interestOps(0);
+      system
+          .scheduler()
+          .scheduleOnce(
+              ACCEPT_BACKOFF,
+              () ->
+                  loop.execute(
+                      () -> {
+                        if (key.isValid()) {
+                          key.interestOps(SelectionKey.OP_ACCEPT);
+                        }
+                      }),
+              system.executionContext());
+    }
+
+    void close() {
+      key.cancel();
+      try {
+        server.close();
+      } catch (IOException e) {
+        log.debug("Closing the listening socket failed", e);
+      }
+    }
+
+    @Override
+    public void onLoopClosed() {
+      close();
+    }
+  }
+}
