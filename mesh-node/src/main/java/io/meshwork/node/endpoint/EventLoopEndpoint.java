@@ -21,7 +21,9 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.stream.ActorAttributes;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.stream.ActorMaterializerSettings;
+import org.apache.pekko.stream.SystemMaterializer;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.util.ByteString;
@@ -130,7 +132,6 @@ public final class EventLoopEndpoint {
     private final EventLoopGroup group;
     private final Materializer materializer;
     private final Flow<ByteString, ByteString, NotUsed> connection;
-    private final String dispatcher;
     private final int readBufferSize;
     private final Duration linger;
     SelectionKey key;
@@ -145,9 +146,8 @@ public final class EventLoopEndpoint {
       this.server = server;
       this.loop = loop;
       this.group = loop.group();
-      this.materializer = Materializer.matFromSystem(system);
+      this.materializer = loopMaterializer(system, settings.eventLoopDispatcher());
       this.connection = Flow.fromGraph(new ConnectionStage(settings, runtime));
-      this.dispatcher = settings.eventLoopDispatcher();
       this.readBufferSize = settings.readBufferBytes();
       this.linger = settings.closeLinger();
     }
@@ -180,7 +180,6 @@ public final class EventLoopEndpoint {
         log.debug("Client connected from {}", channel.getRemoteAddress());
         Flow.fromGraph(new ChannelStage(channel, group.next(), readBufferSize, linger))
             .join(connection)
-            .withAttributes(ActorAttributes.dispatcher(dispatcher))
             .run(materializer);
       } catch (IOException | RuntimeException e) {
         log.warn("Could not start a client connection: {}", e.toString());
@@ -190,6 +189,18 @@ public final class EventLoopEndpoint {
           // nothing more to do for this connection
         }
       }
+    }
+
+    /**
+     * A materializer whose streams run on the event-loop dispatcher. (A dispatcher attribute on
+     * the joined graph is not taken by its island; the materializer's own default is.)
+     */
+    @SuppressWarnings("deprecation")
+    private static Materializer loopMaterializer(ActorSystem<?> system, String dispatcher) {
+      return SystemMaterializer.get(system)
+          .createAdditionalLegacySystemMaterializer(
+              "meshwork-endpoint",
+              ActorMaterializerSettings.create(Adapter.toClassic(system)).withDispatcher(dispatcher));
     }
 
     private void pause() {
