@@ -148,6 +148,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
      * more, or (with the input finished) closes once every call is answered.
      */
     private void processFrames() {
+      long now = System.nanoTime(); // one clock read for every frame of this read
       while (!closeAfterFlush && hasRoom()) {
         ByteString frame;
         try {
@@ -160,7 +161,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
         if (frame == null) {
           break;
         }
-        onFrame(frame);
+        onFrame(frame, now);
       }
       sendBatches();
       if (inputDone && parser.buffered() > 0 && hasRoom() && !closeAfterFlush) {
@@ -187,7 +188,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       return inFlight.size() < maxInFlight && outbox.size() < maxInFlight;
     }
 
-    private void onFrame(ByteString frame) {
+    private void onFrame(ByteString frame, long now) {
       Request request;
       try {
         // One copy at most (none for a frame that is a whole read); the payload aliases it.
@@ -214,7 +215,6 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
         enqueue(failure(request.getId(), miss.status(), miss.message()));
         return;
       }
-      long now = System.nanoTime();
       long timeout =
           request.getDeadlineMs() == 0
               ? defaultDeadlineNanos
@@ -230,7 +230,8 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
               request.getMethod(),
               request.getPayload(),
               call.deadlineNanos,
-              request.getHeadersMap(),
+              // getHeadersMap() builds an empty map per call when there are no headers
+              request.getHeadersCount() == 0 ? java.util.Map.of() : request.getHeadersMap(),
               replyTo));
     }
 

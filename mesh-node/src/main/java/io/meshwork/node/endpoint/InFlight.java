@@ -1,7 +1,5 @@
 package io.meshwork.node.endpoint;
 
-import java.util.HashMap;
-
 /**
  * The calls of one connection that await their answer: by call id, and in deadline order on an
  * intrusive doubly linked list, so that answering a call unlinks it at once (nothing answered is
@@ -24,18 +22,21 @@ final class InFlight {
     }
   }
 
-  private final HashMap<Long, Call> byId = new HashMap<>();
+  // Open addressing by call id (never 0), linear probing, at most half full: no boxing per call.
+  private long[] keys = new long[16];
+  private Call[] values = new Call[16];
+  private int size;
   private Call first;
   private Call last;
 
   int size() {
-    return byId.size();
+    return size;
   }
 
   /** Adds a call; returns it. */
   Call add(long callId, long clientId, long deadlineNanos) {
     Call call = new Call(callId, clientId, deadlineNanos);
-    byId.put(callId, call);
+    put(call);
     Call after = last;
     while (after != null && after.deadlineNanos - deadlineNanos > 0) {
       after = after.prev;
@@ -56,15 +57,19 @@ final class InFlight {
   }
 
   Call get(long callId) {
-    return byId.get(callId);
+    int i = find(callId);
+    return i < 0 ? null : values[i];
   }
 
   /** Removes and returns the call, or null when it is not in flight (answered, or timed out). */
   Call remove(long callId) {
-    Call call = byId.remove(callId);
-    if (call != null) {
-      unlink(call);
+    int i = find(callId);
+    if (i < 0) {
+      return null;
     }
+    Call call = values[i];
+    delete(i);
+    unlink(call);
     return call;
   }
 
@@ -79,9 +84,79 @@ final class InFlight {
     if (call == null || call.deadlineNanos - now > 0) {
       return null;
     }
-    byId.remove(call.callId);
+    delete(find(call.callId));
     unlink(call);
     return call;
+  }
+
+  private static int slot(long key, int mask) {
+    long h = key * 0x9E3779B97F4A7C15L;
+    return (int) (h ^ (h >>> 32)) & mask;
+  }
+
+  private int find(long key) {
+    int mask = keys.length - 1;
+    for (int i = slot(key, mask); ; i = (i + 1) & mask) {
+      long k = keys[i];
+      if (k == key) {
+        return i;
+      }
+      if (k == 0) {
+        return -1;
+      }
+    }
+  }
+
+  private void put(Call call) {
+    if (call.callId == 0) {
+      throw new IllegalArgumentException("call id 0");
+    }
+    if (2 * (size + 1) > keys.length) {
+      grow();
+    }
+    int mask = keys.length - 1;
+    int i = slot(call.callId, mask);
+    while (keys[i] != 0) {
+      if (keys[i] == call.callId) {
+        throw new IllegalStateException("call id " + call.callId + " already in flight");
+      }
+      i = (i + 1) & mask;
+    }
+    keys[i] = call.callId;
+    values[i] = call;
+    size++;
+  }
+
+  /** Empties slot {@code i}, moving later entries of the same probe run back (no tombstones). */
+  private void delete(int i) {
+    int mask = keys.length - 1;
+    int hole = i;
+    for (int j = (i + 1) & mask; keys[j] != 0; j = (j + 1) & mask) {
+      int home = slot(keys[j], mask);
+      // Move j into the hole unless its home lies cyclically in (hole, j].
+      boolean stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
+      if (!stays) {
+        keys[hole] = keys[j];
+        values[hole] = values[j];
+        hole = j;
+      }
+    }
+    keys[hole] = 0;
+    values[hole] = null;
+    size--;
+  }
+
+  private void grow() {
+    long[] oldKeys = keys;
+    Call[] oldValues = values;
+    keys = new long[oldKeys.length * 2];
+    values = new Call[oldKeys.length * 2];
+    size = 0;
+    for (int i = 0; i < oldKeys.length; i++) {
+      if (oldKeys[i] != 0) {
+        put(oldValues[i]);
+      }
+    }
   }
 
   private void unlink(Call call) {

@@ -55,4 +55,48 @@ class InFlightTest {
     assertThat(calls.pollExpired(nearMax + 5).callId).isEqualTo(2);
     assertThat(calls.pollExpired(nearMax + 5)).isNull();
   }
+
+  @Test
+  void theIdTableAgreesWithAHashMapThroughMillionsOfRandomOperations() {
+    java.util.Random random = new java.util.Random(7);
+    InFlight inFlight = new InFlight();
+    java.util.Map<Long, Long> reference = new java.util.HashMap<>();
+    java.util.List<Long> ids = new java.util.ArrayList<>();
+    long nextId = 1;
+    for (int op = 0; op < 2_000_000; op++) {
+      int choice = random.nextInt(10);
+      if (choice < 5 || ids.isEmpty()) {
+        // ids sequential, as a connection assigns them, plus some random ones to collide
+        long id = random.nextInt(4) == 0 ? 1 + (random.nextLong() & 0xffffffL) : nextId++;
+        if (reference.containsKey(id)) {
+          continue;
+        }
+        inFlight.add(id, id * 3, 1_000 + op);
+        reference.put(id, id * 3);
+        ids.add(id);
+      } else if (choice < 9) {
+        long id = ids.remove(random.nextInt(ids.size()));
+        InFlight.Call call = inFlight.remove(id);
+        assertThat(call).isNotNull();
+        assertThat(call.clientId).isEqualTo(reference.remove(id));
+        assertThat(inFlight.remove(id)).isNull();
+      } else {
+        long id = ids.isEmpty() ? 0 : ids.get(random.nextInt(ids.size()));
+        if (id != 0) {
+          assertThat(inFlight.get(id).clientId).isEqualTo(reference.get(id));
+        }
+        assertThat(inFlight.get(nextId + 1_000_000_000L)).isNull();
+      }
+      if (ids.size() > 3000) {
+        for (int k = 0; k < 2500; k++) {
+          long id = ids.remove(ids.size() - 1);
+          assertThat(inFlight.remove(id).clientId).isEqualTo(reference.remove(id));
+        }
+      }
+      assertThat(inFlight.size()).isEqualTo(reference.size());
+    }
+    for (long id : ids) {
+      assertThat(inFlight.get(id).clientId).isEqualTo(reference.get(id));
+    }
+  }
 }

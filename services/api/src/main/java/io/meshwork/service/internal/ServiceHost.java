@@ -93,10 +93,11 @@ public final class ServiceHost {
 
     private void handleAll(TypedActorContext<Object> ctx, List<ServiceCall> calls) {
       handlingThread = Thread.currentThread();
+      long now = System.nanoTime();
       try {
         for (int i = 0; i < calls.size() && Behavior.isAlive(inner); i++) {
           try {
-            handle(ctx, calls.get(i));
+            handle(ctx, calls.get(i), now);
           } catch (RuntimeException e) {
             // The instance will be restarted: the rest of the batch is handled after that.
             if (i + 1 < calls.size()) {
@@ -113,8 +114,8 @@ public final class ServiceHost {
       }
     }
 
-    private void handle(TypedActorContext<Object> ctx, ServiceCall call) {
-      if (System.nanoTime() - call.deadlineNanos() >= 0) {
+    private void handle(TypedActorContext<Object> ctx, ServiceCall call, long now) {
+      if (now - call.deadlineNanos() >= 0) {
         // The caller's connection has already answered DEADLINE_EXCEEDED; don't do the work.
         return;
       }
