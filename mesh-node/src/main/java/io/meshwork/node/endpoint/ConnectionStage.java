@@ -1,11 +1,12 @@
 package io.meshwork.node.endpoint;
 
 import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.UnsafeByteOperations;
 import io.meshwork.node.NodeRuntime;
 import io.meshwork.node.config.EndpointSettings;
 import io.meshwork.node.routing.RoutingTable;
 import io.meshwork.protocol.framing.FrameException;
-import io.meshwork.protocol.framing.FrameParser;
+import io.meshwork.protocol.framing.ArrayFrameParser;
 import io.meshwork.protocol.v1.Request;
 import io.meshwork.protocol.v1.Status;
 import io.meshwork.service.internal.CallMessage;
@@ -42,8 +43,8 @@ import scala.runtime.BoxedUnit;
  *  bytes  &lt;-- encode Replies (batched) &lt;-- match by call id &lt;-- CallResult (stage actor)
  * </pre>
  *
- * <p>Every frame of a TCP read is handled in one pass ({@link FrameParser}, the same parser as the
- * {@code VarintFrameDecoder} stage), not as one stream element per frame. Pipelined: up to {@code
+ * <p>Every frame of a TCP read is handled in one pass ({@link ArrayFrameParser}), not as one stream
+ * element per frame, and parsed in place: a request's payload is a slice of the read's array. Pipelined: up to {@code
  * maxInFlightPerConnection} calls are in flight; beyond that, or while replies wait for the socket,
  * the stage stops taking frames and stops reading, so TCP pushes back on the client.
  * Replies are matched by a per-connection call id (never the client's id), so a late reply after a
@@ -85,7 +86,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     private final int maxInFlight = settings.maxInFlightPerConnection();
 
     private final InFlight inFlight = new InFlight();
-    private final FrameParser parser = new FrameParser(settings.maxFrameBytes());
+    private final ArrayFrameParser parser = new ArrayFrameParser(settings.maxFrameBytes());
     private final ArrayDeque<ByteString> outbox = new ArrayDeque<>();
     private long nextCallId;
     private long timerDeadline = Long.MAX_VALUE;
@@ -108,7 +109,9 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
           new AbstractInHandler() {
             @Override
             public void onPush() {
-              parser.offer(grab(in));
+              // The read's own array when it is one (no copy); frames are parsed in place.
+              byte[] bytes = grab(in).toArrayUnsafe();
+              parser.offer(bytes, 0, bytes.length);
               processFrames();
             }
 
@@ -150,18 +153,16 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     private void processFrames() {
       long now = System.nanoTime(); // one clock read for every frame of this read
       while (!closeAfterFlush && hasRoom()) {
-        ByteString frame;
         try {
-          frame = parser.next();
+          if (!parser.next()) {
+            break;
+          }
         } catch (FrameException e) {
           sendBatches(); // the calls before the bad bytes are still answered... until the close
           protocolError(e.getMessage());
           return;
         }
-        if (frame == null) {
-          break;
-        }
-        onFrame(frame, now);
+        onFrame(now);
       }
       sendBatches();
       if (inputDone && parser.buffered() > 0 && hasRoom() && !closeAfterFlush) {
@@ -188,11 +189,15 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       return inFlight.size() < maxInFlight && outbox.size() < maxInFlight;
     }
 
-    private void onFrame(ByteString frame, long now) {
+    private void onFrame(long now) {
       Request request;
       try {
-        // One copy at most (none for a frame that is a whole read); the payload aliases it.
-        CodedInputStream input = CodedInputStream.newInstance(frame.toArrayUnsafe());
+        // Parsed in place; bytes fields (the payload) alias the read's array: no copy. That needs
+        // an input that protobuf knows to be immutable, which unsafeWrap's is.
+        CodedInputStream input =
+            UnsafeByteOperations.unsafeWrap(
+                    parser.frameArray(), parser.frameOffset(), parser.frameLength())
+                .newCodedInput();
         input.enableAliasing(true);
         request = Request.parseFrom(input);
       } catch (IOException e) {
