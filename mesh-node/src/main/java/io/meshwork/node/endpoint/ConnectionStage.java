@@ -170,6 +170,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
             "connection closed inside a frame (" + parser.buffered() + " bytes of it received)");
         return;
       }
+      flushIfReady();
       pullIfRoom();
       completeIfDone();
     }
@@ -182,6 +183,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       if (!isClosed(in)) {
         cancel(in); // a plain cancel: the connection is closed after the reply, not reset
       }
+      flushIfReady();
       completeIfDone();
     }
 
@@ -335,8 +337,16 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       }
     }
 
+    /**
+     * Queues a reply frame. Every handler ends with {@link #flushIfReady}, so all the replies of
+     * one event (a batch of results, a read's routing failures, the expired calls) leave in one
+     * write.
+     */
     private void enqueue(ByteString frame) {
       outbox.add(frame);
+    }
+
+    private void flushIfReady() {
       if (isAvailable(out)) {
         flush();
       }
