@@ -29,9 +29,14 @@ class EndpointTest {
   private MeshNode node;
   private InetSocketAddress address;
 
+  /** Extra node config; subclasses run the same tests on another transport. */
+  protected Map<String, Object> nodeConfig() {
+    return Map.of();
+  }
+
   @BeforeAll
   void startNode() {
-    node = nodes.start("echo,info,silent,faulty", null);
+    node = nodes.start("echo,info,silent,faulty,thread", null, nodeConfig());
     address = TestNodes.endpoint(node);
     TestNodes.awaitUp(node);
   }
@@ -290,6 +295,94 @@ class EndpointTest {
       for (int i = 1; i <= 50; i++) {
         assertThat(c.read().getStatus()).isEqualTo(Status.OK);
       }
+      assertThat(c.closedByNode()).isTrue();
+    }
+  }
+
+  @Test
+  void servicesRunOnTheNodesEventLoops() {
+    try (WireConnection c = new WireConnection(address)) {
+      Reply reply = c.call(Request.newBuilder().setId(1).setService("thread").setMethod("any").build());
+      assertThat(reply.getStatus()).isEqualTo(Status.OK);
+      assertThat(reply.getPayload().toStringUtf8()).startsWith("meshwork-event-loop-");
+    }
+  }
+
+  @Test
+  void aClientThatStopsReadingIsPushedBackWhileOthersAreServedAndNothingIsLost() throws Exception {
+    int n = 60_000;
+    ByteString payload = ByteString.copyFrom(new byte[1024]);
+    java.util.concurrent.atomic.AtomicInteger written = new java.util.concurrent.atomic.AtomicInteger();
+    try (WireConnection flooder = new WireConnection(address);
+        WireConnection other = new WireConnection(address)) {
+      // 60 MiB of requests and nobody reading the replies, far more than every socket buffer on
+      // the way holds: the node must stop reading this connection, so TCP stops the writer,
+      // rather than buffer without bound.
+      CompletableFuture<Void> writer =
+          CompletableFuture.runAsync(
+              () -> {
+                for (int id = 1; id <= n; id++) {
+                  flooder.write(echo(id, payload));
+                  written.incrementAndGet();
+                }
+                flooder.flush();
+              });
+      int last = -1;
+      int stalls = 0;
+      while (stalls < 3) {
+        Thread.sleep(200);
+        int now = written.get();
+        assertThat(now).as("requests written before the writer is pushed back").isLessThan(n);
+        stalls = now == last ? stalls + 1 : 0;
+        last = now;
+      }
+      for (int i = 1; i <= 100; i++) {
+        Reply reply = other.call(echo(i, ByteString.copyFromUtf8("o" + i)));
+        assertThat(reply.getPayload().toStringUtf8()).isEqualTo("o" + i);
+      }
+      for (int id = 1; id <= n; id++) {
+        Reply reply = flooder.read();
+        assertThat(reply.getStatus()).isEqualTo(Status.OK);
+        assertThat(reply.getId()).isEqualTo(id);
+        assertThat(reply.getPayload()).isEqualTo(payload);
+      }
+      writer.get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void largeRepliesToASlowReaderArriveWhole() throws Exception {
+    byte[] bytes = new byte[512 * 1024];
+    new Random(3).nextBytes(bytes);
+    ByteString payload = ByteString.copyFrom(bytes);
+    try (WireConnection c = new WireConnection(address)) {
+      CompletableFuture<Void> writer =
+          CompletableFuture.runAsync(
+              () -> {
+                for (int id = 1; id <= 40; id++) {
+                  c.write(echo(id, payload));
+                }
+                c.flush();
+              });
+      for (int id = 1; id <= 40; id++) {
+        Thread.sleep(10); // slower than the node: replies wait for the socket, partly written
+        Reply reply = c.read();
+        assertThat(reply.getId()).isEqualTo(id);
+        assertThat(reply.getPayload()).isEqualTo(payload);
+      }
+      writer.get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aClientStillSendingAfterAProtocolErrorReadsTheErrorNotAReset() throws Exception {
+    try (WireConnection c = new WireConnection(address)) {
+      // A 2 MiB prefix (over the limit) and 256 KiB more behind it, unread by the node.
+      c.writeRaw(new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, 0x01});
+      c.writeRaw(new byte[256 * 1024]).flush();
+      Reply reply = c.read();
+      assertThat(reply.getId()).isZero();
+      assertThat(reply.getStatus()).isEqualTo(Status.BAD_REQUEST);
       assertThat(c.closedByNode()).isTrue();
     }
   }
