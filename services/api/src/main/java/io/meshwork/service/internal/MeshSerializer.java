@@ -1,13 +1,16 @@
 package io.meshwork.service.internal;
 
-import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.UnsafeByteOperations;
 import io.meshwork.protocol.internal.v1.CallEnvelope;
 import io.meshwork.protocol.internal.v1.CallEnvelopeBatch;
 import io.meshwork.protocol.internal.v1.CallResultBatchProto;
 import io.meshwork.protocol.internal.v1.CallResultProto;
+import java.io.IOException;
 import java.io.NotSerializableException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.ExtendedActorSystem;
@@ -72,12 +75,15 @@ public final class MeshSerializer extends SerializerWithStringManifest {
   @Override
   public byte[] toBinary(Object o) {
     if (o instanceof ServiceCall call) {
-      return toProto(call).toByteArray();
+      return toProto(call, System.nanoTime(), null).toByteArray();
     }
     if (o instanceof ServiceCallBatch batch) {
       CallEnvelopeBatch.Builder b = CallEnvelopeBatch.newBuilder();
+      long now = System.nanoTime();
+      ActorRef<ReplyMessage> shared = batch.calls().get(0).replyTo();
+      b.setReplyTo(serialized(shared));
       for (ServiceCall call : batch.calls()) {
-        b.addCalls(toProto(call));
+        b.addCalls(toProto(call, now, shared));
       }
       return b.build().toByteArray();
     }
@@ -99,21 +105,26 @@ public final class MeshSerializer extends SerializerWithStringManifest {
     try {
       switch (manifest) {
         case CALL -> {
-          return fromProto(CallEnvelope.parseFrom(bytes));
+          return fromProto(CallEnvelope.parseFrom(aliasing(bytes)), System.nanoTime(), null);
         }
         case CALL_BATCH -> {
-          List<CallEnvelope> envelopes = CallEnvelopeBatch.parseFrom(bytes).getCallsList();
+          CallEnvelopeBatch batch = CallEnvelopeBatch.parseFrom(aliasing(bytes));
+          List<CallEnvelope> envelopes = batch.getCallsList();
           List<ServiceCall> calls = new ArrayList<>(envelopes.size());
+          long now = System.nanoTime();
+          ActorRef<ReplyMessage> shared =
+              batch.getReplyTo().isEmpty() ? null : resolved(batch.getReplyTo());
           for (CallEnvelope envelope : envelopes) {
-            calls.add(fromProto(envelope));
+            calls.add(fromProto(envelope, now, shared));
           }
           return new ServiceCallBatch(calls);
         }
         case RESULT -> {
-          return fromProto(CallResultProto.parseFrom(bytes));
+          return fromProto(CallResultProto.parseFrom(aliasing(bytes)));
         }
         case RESULT_BATCH -> {
-          List<CallResultProto> protos = CallResultBatchProto.parseFrom(bytes).getResultsList();
+          List<CallResultProto> protos =
+              CallResultBatchProto.parseFrom(aliasing(bytes)).getResultsList();
           List<CallResult> results = new ArrayList<>(protos.size());
           for (CallResultProto proto : protos) {
             results.add(fromProto(proto));
@@ -127,7 +138,9 @@ public final class MeshSerializer extends SerializerWithStringManifest {
                 + String.join(", ", CALL, CALL_BATCH, RESULT, RESULT_BATCH)
                 + ")");
       }
-    } catch (InvalidProtocolBufferException e) {
+    } catch (NotSerializableException e) {
+      throw e;
+    } catch (IOException e) {
       NotSerializableException failure =
           new NotSerializableException("corrupt " + manifest + " message: " + e.getMessage());
       failure.initCause(e);
@@ -135,27 +148,52 @@ public final class MeshSerializer extends SerializerWithStringManifest {
     }
   }
 
-  private CallEnvelope toProto(ServiceCall call) {
-    long remainingNanos = Math.max(0, call.deadlineNanos() - System.nanoTime());
-    return CallEnvelope.newBuilder()
-        .setCallId(call.callId())
-        .setMethod(call.method())
-        .setPayload(call.payload())
-        .setRemainingMicros(TimeUnit.NANOSECONDS.toMicros(remainingNanos))
-        .putAllHeaders(call.headers())
-        .setReplyTo(serialized(call.replyTo()))
-        .build();
+  /**
+   * Artery hands {@link #fromBinary} a fresh array of its own, so bytes fields (payloads) may alias
+   * it instead of being copied; protobuf aliases only an input it knows to be immutable.
+   */
+  private static CodedInputStream aliasing(byte[] bytes) {
+    CodedInputStream input = UnsafeByteOperations.unsafeWrap(bytes).newCodedInput();
+    input.enableAliasing(true);
+    return input;
   }
 
-  private ServiceCall fromProto(CallEnvelope envelope) {
-    long deadline = System.nanoTime() + TimeUnit.MICROSECONDS.toNanos(envelope.getRemainingMicros());
+  /** {@code sharedReplyTo}: the batch's reply path, left out of the envelope when it is that. */
+  private CallEnvelope toProto(ServiceCall call, long now, ActorRef<ReplyMessage> sharedReplyTo) {
+    long remainingNanos = Math.max(0, call.deadlineNanos() - now);
+    CallEnvelope.Builder b =
+        CallEnvelope.newBuilder()
+            .setCallId(call.callId())
+            .setMethod(call.method())
+            .setPayload(call.payload())
+            .setRemainingMicros(TimeUnit.NANOSECONDS.toMicros(remainingNanos));
+    if (!call.headers().isEmpty()) {
+      b.putAllHeaders(call.headers());
+    }
+    if (!call.replyTo().equals(sharedReplyTo)) {
+      b.setReplyTo(serialized(call.replyTo()));
+    }
+    return b.build();
+  }
+
+  private ServiceCall fromProto(CallEnvelope envelope, long now, ActorRef<ReplyMessage> sharedReplyTo)
+      throws NotSerializableException {
+    long deadline = now + TimeUnit.MICROSECONDS.toNanos(envelope.getRemainingMicros());
+    ActorRef<ReplyMessage> replyTo;
+    if (!envelope.getReplyTo().isEmpty()) {
+      replyTo = resolved(envelope.getReplyTo());
+    } else if (sharedReplyTo != null) {
+      replyTo = sharedReplyTo;
+    } else {
+      throw new NotSerializableException("call " + envelope.getCallId() + " has no reply_to");
+    }
     return new ServiceCall(
         envelope.getCallId(),
         envelope.getMethod(),
         envelope.getPayload(),
         deadline,
-        envelope.getHeadersMap(),
-        resolved(envelope.getReplyTo()));
+        envelope.getHeadersCount() == 0 ? Map.of() : envelope.getHeadersMap(),
+        replyTo);
   }
 
   private static CallResultProto toProto(CallResult result) {

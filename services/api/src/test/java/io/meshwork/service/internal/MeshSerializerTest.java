@@ -93,6 +93,37 @@ class MeshSerializerTest {
   }
 
   @Test
+  void aBatchCarriesItsSharedReplyPathOnceAndAnyOtherPathPerCall() {
+    TestProbe<ReplyMessage> shared = testKit.createTestProbe();
+    TestProbe<ReplyMessage> other = testKit.createTestProbe();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    java.util.List<ServiceCall> list = new java.util.ArrayList<>();
+    for (int i = 1; i <= 100; i++) {
+      list.add(
+          new ServiceCall(
+              i,
+              "m",
+              ByteString.copyFromUtf8("p" + i),
+              deadline,
+              i == 50 ? Map.of("k", "v") : Map.of(),
+              i == 77 ? other.getRef() : shared.getRef()));
+    }
+    ServiceCallBatch batch = new ServiceCallBatch(list);
+    MeshSerializer serializer = (MeshSerializer) serialization.findSerializerFor(batch);
+    String bytes = new String(serializer.toBinary(batch), java.nio.charset.StandardCharsets.ISO_8859_1);
+    String sharedPath = shared.getRef().path().name();
+    assertThat(bytes.split(java.util.regex.Pattern.quote(sharedPath), -1)).hasSize(2); // once
+    ServiceCallBatch back = (ServiceCallBatch) roundTrip(batch);
+    for (int i = 0; i < 100; i++) {
+      ServiceCall call = back.calls().get(i);
+      assertThat(call.callId()).isEqualTo(i + 1);
+      assertThat(call.payload().toStringUtf8()).isEqualTo("p" + (i + 1));
+      assertThat(call.replyTo()).isEqualTo(i == 76 ? other.getRef() : shared.getRef());
+      assertThat(call.headers()).isEqualTo(i == 49 ? Map.of("k", "v") : Map.of());
+    }
+  }
+
+  @Test
   void callResultRoundTrips() {
     CallResult result =
         new CallResult(7, Status.UNAVAILABLE, ByteString.copyFromUtf8("p"), "why", true);
