@@ -55,14 +55,16 @@ import scala.runtime.BoxedUnit;
 final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>> {
   private final EndpointSettings settings;
   private final NodeRuntime runtime;
+  private final RemoteReplies remoteReplies;
   private final Inlet<ByteString> in = Inlet.create("Connection.bytes");
   private final Outlet<ByteString> out = Outlet.create("Connection.replies");
   private final FlowShape<ByteString, ByteString> shape =
       FlowShape.of(in, out);
 
-  ConnectionStage(EndpointSettings settings, NodeRuntime runtime) {
+  ConnectionStage(EndpointSettings settings, NodeRuntime runtime, RemoteReplies remoteReplies) {
     this.settings = settings;
     this.runtime = runtime;
+    this.remoteReplies = remoteReplies;
   }
 
   @Override
@@ -75,9 +77,6 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     return new Logic();
   }
 
-  /** Most calls one message may carry to an instance. */
-  private static final int MAX_BATCH = 256;
-
   private final class Logic extends TimerGraphStageLogic {
     private static final String DEADLINE_TIMER = "deadline";
 
@@ -88,7 +87,8 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     private final InFlight inFlight = new InFlight();
     private final ArrayFrameParser parser = new ArrayFrameParser(settings.maxFrameBytes());
     private final ArrayDeque<ByteString> outbox = new ArrayDeque<>();
-    private long nextCallId;
+    private long connectionNumber;
+    private long nextSequence;
     private long timerDeadline = Long.MAX_VALUE;
     private boolean inputDone;
     private boolean closeAfterFlush;
@@ -98,9 +98,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
      * Calls read from the current TCP read, grouped by the instance they go to (rarely more than
      * one), sent as one message per instance when the read is processed.
      */
-    private final ArrayList<ActorRef<CallMessage>> batchTargets = new ArrayList<>(2);
-
-    private final ArrayList<ArrayList<ServiceCall>> batchCalls = new ArrayList<>(2);
+    private final ArrayList<PendingCalls> batches = new ArrayList<>(2);
 
     Logic() {
       super(shape);
@@ -143,7 +141,22 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
                         return BoxedUnit.UNIT;
                       })
                   .ref());
+      connectionNumber = remoteReplies.register(replyTo);
       pull(in);
+    }
+
+    @Override
+    public void postStop() {
+      remoteReplies.unregister(connectionNumber);
+    }
+
+    /** A call id of this connection that is not in flight (ids wrap after 2^24 calls). */
+    private long nextCallId() {
+      long id;
+      do {
+        id = RemoteReplies.callId(connectionNumber, ++nextSequence);
+      } while ((id & RemoteReplies.SEQUENCE_MASK) == 0 || inFlight.get(id) != null);
+      return id;
     }
 
     /**
@@ -226,10 +239,11 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
           request.getDeadlineMs() == 0
               ? defaultDeadlineNanos
               : Math.min(TimeUnit.MILLISECONDS.toNanos(request.getDeadlineMs()), maxDeadlineNanos);
-      InFlight.Call call = inFlight.add(++nextCallId, request.getId(), now + timeout);
+      InFlight.Call call = inFlight.add(nextCallId(), request.getId(), now + timeout);
       if (call.deadlineNanos - timerDeadline < 0 || timerDeadline == Long.MAX_VALUE) {
         armTimer(call.deadlineNanos); // a timer set for later, or none: this call's deadline first
       }
+      boolean local = instance.path().address().hasLocalScope();
       batch(
           instance,
           new ServiceCall(
@@ -239,36 +253,39 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
               call.deadlineNanos,
               // getHeadersMap() builds an empty map per call when there are no headers
               request.getHeadersCount() == 0 ? java.util.Map.of() : request.getHeadersMap(),
-              replyTo));
+              // A call to another node replies through the node's one remote reply path.
+              local ? replyTo : remoteReplies.ref()),
+          local);
     }
 
-    private void batch(ActorRef<CallMessage> instance, ServiceCall call) {
-      int i = batchTargets.indexOf(instance);
-      if (i < 0) {
-        batchTargets.add(instance);
-        batchCalls.add(new ArrayList<>());
-        i = batchTargets.size() - 1;
+    private void batch(ActorRef<CallMessage> instance, ServiceCall call, boolean local) {
+      if (!local) {
+        RemoteCallBatcher loopBatcher = RemoteCallBatcher.onThisLoop(remoteReplies.maxBatchBytes());
+        if (loopBatcher != null) {
+          loopBatcher.add(instance, call); // merged with the other connections' calls of this turn
+          return;
+        }
       }
-      ArrayList<ServiceCall> calls = batchCalls.get(i);
+      PendingCalls calls = null;
+      for (int i = 0; i < batches.size(); i++) {
+        if (batches.get(i).instance.equals(instance)) {
+          calls = batches.get(i);
+          break;
+        }
+      }
+      if (calls == null) {
+        calls = new PendingCalls(instance, local ? Long.MAX_VALUE : remoteReplies.maxBatchBytes());
+        batches.add(calls);
+      }
       calls.add(call);
-      if (calls.size() >= MAX_BATCH) {
-        instance.tell(new ServiceCallBatch(calls));
-        calls.clear();
-      }
     }
 
     /** Sends the calls gathered from this read: one message per service instance. */
     private void sendBatches() {
-      for (int i = 0; i < batchTargets.size(); i++) {
-        ArrayList<ServiceCall> calls = batchCalls.get(i);
-        if (calls.size() == 1) {
-          batchTargets.get(i).tell(calls.get(0));
-        } else if (!calls.isEmpty()) {
-          batchTargets.get(i).tell(new ServiceCallBatch(calls));
-        }
+      for (int i = 0; i < batches.size(); i++) {
+        batches.get(i).send();
       }
-      batchTargets.clear();
-      batchCalls.clear();
+      batches.clear();
     }
 
     private void onResult(Object message) {

@@ -147,7 +147,13 @@ public final class EventLoopEndpoint {
       this.loop = loop;
       this.group = loop.group();
       this.materializer = loopMaterializer(system, settings.eventLoopDispatcher());
-      this.connection = Flow.fromGraph(new ConnectionStage(settings, runtime));
+      this.connection =
+          Flow.fromGraph(
+              new ConnectionStage(
+                  settings,
+                  runtime,
+                  RemoteReplies.start(
+                      system, settings.eventLoopDispatcher(), "meshwork-remote-replies")));
       this.readBufferSize = settings.readBufferBytes();
       this.linger = settings.closeLinger();
     }

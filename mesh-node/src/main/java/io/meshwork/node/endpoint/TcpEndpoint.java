@@ -29,7 +29,11 @@ public final class TcpEndpoint {
   public static CompletionStage<EndpointBinding> bind(
       ActorSystem<?> system, EndpointSettings settings, NodeRuntime runtime) {
     Flow<ByteString, ByteString, NotUsed> connection =
-        Flow.fromGraph(new ConnectionStage(settings, runtime));
+        Flow.fromGraph(
+            new ConnectionStage(
+                settings,
+                runtime,
+                RemoteReplies.start(system, settings.eventLoopDispatcher(), "meshwork-remote-replies")));
     List<Inet.SocketOption> options = List.of();
     return Tcp.get(system)
         .bind(

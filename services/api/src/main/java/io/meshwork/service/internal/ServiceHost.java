@@ -43,9 +43,20 @@ public final class ServiceHost {
             ctx -> {
               TypedActorContext<C> innerCtx = ServiceHost.innerContext(ctx);
               return new Host<>(
-                  definition, Behavior.start(definition.createBehavior(context), innerCtx));
+                  definition,
+                  Behavior.start(definition.createBehavior(context), innerCtx),
+                  maxReplyBatchBytes(ctx.getSystem().settings().config()));
             });
     return Behaviors.supervise(host).onFailure(Exception.class, SupervisorStrategy.restart());
+  }
+
+  /**
+   * Replies batched for another node must fit in one Artery frame, with room for the envelope:
+   * a batch of large replies is split.
+   */
+  private static long maxReplyBatchBytes(com.typesafe.config.Config config) {
+    String key = "pekko.remote.artery.advanced.maximum-frame-size";
+    return config.hasPath(key) ? config.getBytes(key) - 64 * 1024 : Long.MAX_VALUE;
   }
 
   @SuppressWarnings("unchecked")
@@ -64,9 +75,12 @@ public final class ServiceHost {
 
     private Thread handlingThread;
 
-    Host(ServiceDefinition<C> definition, Behavior<C> inner) {
+    private final long maxReplyBatchBytes;
+
+    Host(ServiceDefinition<C> definition, Behavior<C> inner, long maxReplyBatchBytes) {
       this.definition = definition;
       this.inner = inner;
+      this.maxReplyBatchBytes = maxReplyBatchBytes;
     }
 
     @Override
@@ -175,9 +189,24 @@ public final class ServiceHost {
       }
       for (Map.Entry<ActorRef<ReplyMessage>, List<CallResult>> e : pendingReplies.entrySet()) {
         List<CallResult> results = e.getValue();
-        e.getKey().tell(results.size() == 1 ? results.get(0) : new CallResultBatch(results));
+        int from = 0;
+        long bytes = 0;
+        for (int i = 0; i < results.size(); i++) {
+          long size = 32 + results.get(i).payload().size() + 3L * results.get(i).error().length();
+          if (i > from && bytes + size > maxReplyBatchBytes) {
+            send(e.getKey(), results.subList(from, i));
+            from = i;
+            bytes = 0;
+          }
+          bytes += size;
+        }
+        send(e.getKey(), results.subList(from, results.size()));
       }
       pendingReplies.clear();
+    }
+
+    private static void send(ActorRef<ReplyMessage> replyTo, List<CallResult> results) {
+      replyTo.tell(results.size() == 1 ? results.get(0) : new CallResultBatch(results));
     }
   }
 }
