@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
@@ -85,6 +86,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     private final int maxInFlight = settings.maxInFlightPerConnection();
 
     private final InFlight inFlight = new InFlight();
+    private final RequestFields fields = new RequestFields();
     private final ArrayFrameParser parser = new ArrayFrameParser(settings.maxFrameBytes());
     private final ArrayDeque<ByteString> outbox = new ArrayDeque<>();
     private long connectionNumber;
@@ -205,41 +207,66 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     }
 
     private void onFrame(long now) {
-      Request request;
-      try {
-        // Parsed in place; bytes fields (the payload) alias the read's array: no copy. That needs
-        // an input that protobuf knows to be immutable, which unsafeWrap's is.
-        CodedInputStream input =
-            UnsafeByteOperations.unsafeWrap(
-                    parser.frameArray(), parser.frameOffset(), parser.frameLength())
-                .newCodedInput();
-        input.enableAliasing(true);
-        request = Request.parseFrom(input);
-      } catch (IOException e) {
-        enqueue(failure(0, Status.BAD_REQUEST, "frame is not a valid meshwork.v1.Request: " + e.getMessage()));
-        return;
+      long id;
+      String service;
+      String method;
+      com.google.protobuf.ByteString payload;
+      int deadlineMs;
+      Map<String, String> headers;
+      byte[] frame = parser.frameArray();
+      int offset = parser.frameOffset();
+      int length = parser.frameLength();
+      if (fields.parse(frame, offset, length)) {
+        // The usual request, parsed in place with no generated objects (see RequestFields).
+        id = fields.id;
+        service = fields.service;
+        method = fields.method;
+        payload = fields.payload;
+        deadlineMs = fields.deadlineMs;
+        headers = Map.of();
+      } else {
+        Request request;
+        try {
+          // Parsed in place; bytes fields (the payload) alias the read's array: no copy. That
+          // needs an input that protobuf knows to be immutable, which unsafeWrap's is.
+          CodedInputStream input =
+              UnsafeByteOperations.unsafeWrap(frame, offset, length).newCodedInput();
+          input.enableAliasing(true);
+          request = Request.parseFrom(input);
+        } catch (IOException e) {
+          enqueue(
+              failure(
+                  0, Status.BAD_REQUEST, "frame is not a valid meshwork.v1.Request: " + e.getMessage()));
+          return;
+        }
+        id = request.getId();
+        service = request.getService();
+        method = request.getMethod();
+        payload = request.getPayload();
+        deadlineMs = request.getDeadlineMs();
+        // getHeadersMap() builds an empty map per call when there are no headers
+        headers = request.getHeadersCount() == 0 ? Map.of() : request.getHeadersMap();
       }
-      String service = request.getService();
       if (service.isEmpty()) {
         enqueue(
             failure(
-                request.getId(),
-                Status.BAD_REQUEST,
-                "service: \"\" (expected: the name of a service on this endpoint)"));
+                id, Status.BAD_REQUEST, "service: \"\" (expected: the name of a service on this endpoint)"));
         return;
       }
       RoutingTable table = runtime.routingTable();
       ActorRef<CallMessage> instance = table.pick(service);
       if (instance == null) {
         RoutingTable.Miss miss = table.miss(service);
-        enqueue(failure(request.getId(), miss.status(), miss.message()));
+        enqueue(failure(id, miss.status(), miss.message()));
         return;
       }
       long timeout =
-          request.getDeadlineMs() == 0
+          deadlineMs == 0
               ? defaultDeadlineNanos
-              : Math.min(TimeUnit.MILLISECONDS.toNanos(request.getDeadlineMs()), maxDeadlineNanos);
-      InFlight.Call call = inFlight.add(nextCallId(), request.getId(), now + timeout);
+              // deadline_ms is a uint32: above 2^31 - 1 it is still a (long) positive deadline
+              : Math.min(
+                  TimeUnit.MILLISECONDS.toNanos(Integer.toUnsignedLong(deadlineMs)), maxDeadlineNanos);
+      InFlight.Call call = inFlight.add(nextCallId(), id, now + timeout);
       if (call.deadlineNanos - timerDeadline < 0 || timerDeadline == Long.MAX_VALUE) {
         armTimer(call.deadlineNanos); // a timer set for later, or none: this call's deadline first
       }
@@ -248,11 +275,10 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
           instance,
           new ServiceCall(
               call.callId,
-              request.getMethod(),
-              request.getPayload(),
+              method,
+              payload,
               call.deadlineNanos,
-              // getHeadersMap() builds an empty map per call when there are no headers
-              request.getHeadersCount() == 0 ? java.util.Map.of() : request.getHeadersMap(),
+              headers,
               // A call to another node replies through the node's one remote reply path.
               local ? replyTo : remoteReplies.ref()),
           local);

@@ -1,0 +1,117 @@
+package io.meshwork.node.endpoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.meshwork.protocol.v1.Request;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The fast path agrees with protobuf's own parser on everything it accepts. */
+class RequestFieldsTest {
+  private static void assertAgrees(RequestFields fields, byte[] bytes) {
+    Request reference;
+    try {
+      reference = Request.parseFrom(bytes);
+    } catch (InvalidProtocolBufferException e) {
+      assertThat(fields.parse(bytes, 0, bytes.length))
+          .as("protobuf rejects these bytes (%s), so must the fast path", e.getMessage())
+          .isFalse();
+      return;
+    }
+    if (!fields.parse(bytes, 0, bytes.length)) {
+      return; // left to the generated parser: always allowed
+    }
+    assertThat(fields.id).isEqualTo(reference.getId());
+    assertThat(fields.service).isEqualTo(reference.getService());
+    assertThat(fields.method).isEqualTo(reference.getMethod());
+    assertThat(fields.payload).isEqualTo(reference.getPayload());
+    assertThat(fields.deadlineMs).isEqualTo(reference.getDeadlineMs());
+    assertThat(reference.getHeadersCount()).isZero();
+  }
+
+  @Test
+  void ordinaryRequestsTakeTheFastPathWithTheSameFields() {
+    RequestFields fields = new RequestFields();
+    Random random = new Random(1);
+    for (int i = 0; i < 10_000; i++) {
+      byte[] payload = new byte[random.nextInt(300)];
+      random.nextBytes(payload);
+      Request.Builder b =
+          Request.newBuilder()
+              .setId(random.nextLong())
+              .setService(random.nextBoolean() ? "echo" : "kv-" + random.nextInt(3))
+              .setPayload(ByteString.copyFrom(payload))
+              .setDeadlineMs(random.nextInt());
+      if (random.nextBoolean()) {
+        b.setMethod(random.nextBoolean() ? "get" : "ünïcödé-" + random.nextInt(3));
+      }
+      byte[] bytes = b.build().toByteArray();
+      assertThat(fields.parse(bytes, 0, bytes.length)).isTrue();
+      assertAgrees(fields, bytes);
+    }
+  }
+
+  @Test
+  void repeatedFieldsLetTheLastOneWinAndOddShapesFallBack() throws IOException {
+    RequestFields fields = new RequestFields();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    CodedOutputStream o = CodedOutputStream.newInstance(out);
+    o.writeUInt64(1, 5);
+    o.writeString(2, "first");
+    o.writeUInt64(1, 6);
+    o.writeString(2, "echo");
+    o.writeUInt32(5, -1); // 4294967295 ms
+    o.flush();
+    byte[] bytes = out.toByteArray();
+    assertThat(fields.parse(bytes, 0, bytes.length)).isTrue();
+    assertThat(fields.id).isEqualTo(6);
+    assertThat(fields.service).isEqualTo("echo");
+    assertThat(Integer.toUnsignedLong(fields.deadlineMs)).isEqualTo(4_294_967_295L);
+    assertAgrees(fields, bytes);
+
+    byte[] withHeaders =
+        Request.newBuilder().setId(1).setService("echo").putHeaders("k", "v").build().toByteArray();
+    assertThat(fields.parse(withHeaders, 0, withHeaders.length)).isFalse();
+
+    byte[] badUtf8 = {0x12, 0x02, (byte) 0xc3, 0x28}; // service = invalid UTF-8
+    assertThat(fields.parse(badUtf8, 0, badUtf8.length)).isFalse();
+    assertAgrees(fields, badUtf8);
+  }
+
+  @Test
+  void randomBytesAndMutatedRequestsNeverGetPastTheFastPathWhenProtobufRejectsThem() {
+    RequestFields fields = new RequestFields();
+    Random random = new Random(2);
+    byte[] valid =
+        Request.newBuilder()
+            .setId(300)
+            .setService("echo")
+            .setMethod("m")
+            .setPayload(ByteString.copyFromUtf8("hello"))
+            .setDeadlineMs(1000)
+            .build()
+            .toByteArray();
+    for (int i = 0; i < 200_000; i++) {
+      byte[] bytes;
+      if (i % 2 == 0) {
+        bytes = new byte[random.nextInt(40)];
+        random.nextBytes(bytes);
+      } else {
+        bytes = valid.clone();
+        int flips = 1 + random.nextInt(3);
+        for (int f = 0; f < flips; f++) {
+          bytes[random.nextInt(bytes.length)] = (byte) random.nextInt(256);
+        }
+        if (random.nextInt(4) == 0) {
+          bytes = java.util.Arrays.copyOf(bytes, random.nextInt(bytes.length + 1));
+        }
+      }
+      assertAgrees(fields, bytes);
+    }
+  }
+}
