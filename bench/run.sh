@@ -25,14 +25,11 @@ LOGS="$RESULTS/logs"
 HOST=127.0.0.1
 
 # A fixed-size heap (no resizing during a run) with the throughput collector, the same for the
-# NIO server and the Meshwork nodes, and a 32 MiB young generation: small enough that the memory a
-# server allocates (a node: an array per socket read) is still in the CPU cache when it is
-# allocated again, where a default young generation of a third of the heap makes every allocation
-# a cache miss. See bench/README.md for what it changes.
-# No -XX:+AlwaysPreTouch: it would make every JVM's RSS the
-# full heap from the start, and the peak RSS and scenario F's RSS per connection would then say
-# nothing about the memory the server really uses.
-SERVER_JAVA_OPTS="${SERVER_JAVA_OPTS:--Xms1g -Xmx1g -Xmn32m -XX:+UseParallelGC}"
+# NIO server and the Meshwork nodes; the young generation keeps the JVM's default size (a third of
+# the heap): bench/README.md has what a smaller one changes. No -XX:+AlwaysPreTouch: it would make
+# every JVM's RSS the full heap from the start, and the peak RSS and scenario F's RSS per
+# connection would then say nothing about the memory the server really uses.
+SERVER_JAVA_OPTS="${SERVER_JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseParallelGC}"
 LOADGEN_JAVA_OPTS="${LOADGEN_JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseParallelGC}"
 
 MODE=full
