@@ -5,11 +5,14 @@ import io.meshwork.node.endpoint.EndpointBinding;
 import io.meshwork.node.endpoint.EventLoopEndpoint;
 import io.meshwork.node.endpoint.TcpEndpoint;
 import io.meshwork.node.hosting.ServiceHosting;
+import io.meshwork.service.ServiceContract;
 import io.meshwork.service.ServiceDefinition;
 import com.typesafe.config.Config;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -48,11 +51,19 @@ public final class MeshNode implements AutoCloseable {
    */
   public static MeshNode start(Config config) {
     NodeSettings settings = NodeSettings.fromConfig(config);
-    Map<String, ServiceDefinition<?>> definitions =
-        ServiceHosting.load(settings.hostedServices());
+    // Every known service is loaded, hosted here or not, so that this node can tell any client
+    // the contract of any of them (GET /services/{name}).
+    Map<String, ServiceDefinition<?>> known = ServiceHosting.load(NodeSettings.knownServices(config));
+    Map<String, ServiceDefinition<?>> definitions = new LinkedHashMap<>();
+    for (String name : settings.hostedServices().keySet()) {
+      definitions.put(name, known.get(name));
+    }
     ActorSystem<NodeGuardian.Command> system =
         ActorSystem.create(
             NodeGuardian.create(settings, definitions), NodeSettings.SYSTEM_NAME, config);
+    Map<String, ServiceContract> contracts = new TreeMap<>();
+    known.forEach((name, definition) -> contracts.put(name, definition.contract()));
+    NodeRuntime.get(system).contracts(contracts);
     return init(system, settings);
   }
 

@@ -2,6 +2,7 @@ package io.meshwork.node;
 
 import io.meshwork.node.routing.RoutingTable;
 import io.meshwork.node.routing.ServiceRoutes;
+import io.meshwork.service.ServiceContract;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.Set;
@@ -20,6 +21,7 @@ public final class NodeRuntime implements Extension {
   private volatile RoutingTable routingTable = RoutingTable.EMPTY;
   private volatile InetSocketAddress endpointAddress;
   private volatile Set<String> hostedServices;
+  private volatile Map<String, ServiceContract> contracts = Map.of();
 
   public static NodeRuntime get(ActorSystem system) {
     return Id.INSTANCE.get(system);
@@ -44,6 +46,15 @@ public final class NodeRuntime implements Extension {
 
   public void endpointAddress(InetSocketAddress address) {
     this.endpointAddress = address;
+  }
+
+  /** The contracts of every service this node knows (hosted here or not), by name. */
+  public Map<String, ServiceContract> contracts() {
+    return contracts;
+  }
+
+  public void contracts(Map<String, ServiceContract> contracts) {
+    this.contracts = Map.copyOf(contracts);
   }
 
   /** Records which services this node hosts, once they are spawned. */

@@ -6,6 +6,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshwork.node.testing.TestNodes;
 import java.net.URI;
+import com.google.protobuf.DescriptorProtos;
+import com.google.protobuf.Descriptors;
+import com.google.protobuf.DynamicMessage;
+import io.meshwork.node.testing.WireConnection;
+import io.meshwork.protocol.v1.Reply;
+import io.meshwork.protocol.v1.Request;
+import io.meshwork.protocol.v1.Status;
+import java.util.Base64;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -121,6 +129,87 @@ class ManagementApiTest {
           return null;
         });
     nodes.stop(lonely);
+  }
+
+  @Test
+  void aServicesContractIsPublishedAndEnoughToCallItWithoutGeneratedCode() throws Exception {
+    // Asked on node C, which hosts nothing: the contract comes from its catalogue of known services.
+    TestProbe<Object> probe = TestProbe.create(c.system());
+    JsonNode body =
+        probe.awaitAssert(
+            Duration.ofSeconds(15),
+            () -> {
+              JsonNode info = getJson(c, "/services/info");
+              assertThat(info.get("instances")).hasSize(1);
+              return info;
+            });
+    assertThat(body.get("name").asText()).isEqualTo("info");
+    assertThat(body.get("instances").get(0).get("node").asText())
+        .isEqualTo(b.system().address().toString());
+    JsonNode contract = body.get("contract");
+    assertThat(contract.get("anyMethod").asBoolean()).isFalse();
+    assertThat(contract.get("methods")).hasSize(1);
+    JsonNode get = contract.get("methods").get(0);
+    assertThat(get.get("name").asText()).isEqualTo("get");
+    assertThat(get.get("requestType").asText()).isEqualTo("meshwork.services.v1.InfoRequest");
+    assertThat(get.get("replyType").asText()).isEqualTo("meshwork.services.v1.InfoReply");
+
+    // Rebuild the types from the published files alone, as a tool without Meshwork's classes would.
+    DescriptorProtos.FileDescriptorSet files =
+        DescriptorProtos.FileDescriptorSet.parseFrom(
+            Base64.getDecoder().decode(contract.get("fileDescriptorSet").asText()));
+    Map<String, Descriptors.FileDescriptor> built = new java.util.HashMap<>();
+    Descriptors.Descriptor request = null;
+    Descriptors.Descriptor reply = null;
+    for (DescriptorProtos.FileDescriptorProto file : files.getFileList()) {
+      List<Descriptors.FileDescriptor> deps = new ArrayList<>();
+      for (String dep : file.getDependencyList()) {
+        assertThat(built).as("imports come first").containsKey(dep);
+        deps.add(built.get(dep));
+      }
+      Descriptors.FileDescriptor fd =
+          Descriptors.FileDescriptor.buildFrom(file, deps.toArray(new Descriptors.FileDescriptor[0]));
+      built.put(file.getName(), fd);
+      for (Descriptors.Descriptor type : fd.getMessageTypes()) {
+        if (type.getFullName().equals(get.get("requestType").asText())) {
+          request = type;
+        }
+        if (type.getFullName().equals(get.get("replyType").asText())) {
+          reply = type;
+        }
+      }
+    }
+    assertThat(request).isNotNull();
+    assertThat(reply).isNotNull();
+    try (WireConnection conn = new WireConnection(TestNodes.endpoint(c))) {
+      Reply answer =
+          conn.call(
+              Request.newBuilder()
+                  .setId(1)
+                  .setService("info")
+                  .setMethod("get")
+                  .setPayload(DynamicMessage.newBuilder(request).build().toByteString())
+                  .build());
+      assertThat(answer.getStatus()).isEqualTo(Status.OK);
+      DynamicMessage decoded = DynamicMessage.parseFrom(reply, answer.getPayload());
+      assertThat(decoded.getField(reply.findFieldByName("node")))
+          .isEqualTo(b.system().address().toString());
+    }
+  }
+
+  @Test
+  void aRawServicesContractSaysSoAndAnUnknownServiceIsA404WithAReason() throws Exception {
+    JsonNode echo = getJson(c, "/services/echo").get("contract");
+    assertThat(echo.get("anyMethod").asBoolean()).isTrue();
+    assertThat(echo.get("methods")).isEmpty();
+
+    HttpResponse<String> missing =
+        http.send(
+            HttpRequest.newBuilder(uri(c, "/services/no-such-service")).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(missing.statusCode()).isEqualTo(404);
+    assertThat(JSON.readTree(missing.body()).get("error").asText())
+        .contains("no service \"no-such-service\"");
   }
 
   private JsonNode getJson(MeshNode node, String path) throws Exception {

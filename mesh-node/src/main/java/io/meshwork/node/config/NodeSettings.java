@@ -115,6 +115,11 @@ public record NodeSettings(
     return seeds;
   }
 
+  /** Every service this node knows, hosted or not: {@code meshwork.service-classes}, sorted. */
+  public static Map<String, String> knownServices(Config config) {
+    return hostedServices("all", config.getConfig("meshwork.service-classes"));
+  }
+
   /** Resolves MESH_SERVICES against the known service classes. */
   static Map<String, String> hostedServices(String selection, Config serviceClasses) {
     Map<String, String> known = new TreeMap<>();

@@ -3,10 +3,13 @@ package io.meshwork.service;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
 import io.meshwork.service.internal.MethodSpec;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
@@ -76,6 +79,15 @@ public final class ServiceDefinition<C> {
     return anyMethod;
   }
 
+  /** The service's methods and their message types, for discovery at run time. */
+  public ServiceContract contract() {
+    List<ServiceContract.Method> list = new ArrayList<>();
+    for (MethodSpec<?, ?, C> spec : methods.values()) {
+      list.add(new ServiceContract.Method(spec.name(), spec.requestType(), spec.replyType()));
+    }
+    return new ServiceContract(name, list, anyMethod != null);
+  }
+
   /** Creates the behaviour of one instance of this service. */
   public Behavior<C> createBehavior(ServiceContext context) {
     return requireNonNull(behaviorFactory.apply(context), "behavior factory returned null");
@@ -108,9 +120,17 @@ public final class ServiceDefinition<C> {
      */
     public <Req, Rep extends MessageLite> Builder<C> unary(
         String method, Parser<Req> requestParser, Function<Call<Req, Rep>, ? extends C> toCommand) {
-      requireNonNull(method, "method");
       requireNonNull(requestParser, "requestParser");
-      requireNonNull(toCommand, "toCommand");
+      return declare(
+          new MethodSpec<Req, Rep, C>(
+              requireNonNull(method, "method"),
+              requestParser::parseFrom,
+              MessageLite::toByteString,
+              requireNonNull(toCommand, "toCommand")));
+    }
+
+    private Builder<C> declare(MethodSpec<?, ?, C> spec) {
+      String method = spec.name();
       if (method.isEmpty()) {
         throw new IllegalArgumentException("method: \"\" (expected: a non-empty name)");
       }
@@ -118,11 +138,39 @@ public final class ServiceDefinition<C> {
         throw new IllegalArgumentException(
             "method: \"" + method + "\" (expected: declared once in service " + name + ")");
       }
-      methods.put(
-          method,
-          new MethodSpec<Req, Rep, C>(
-              method, requestParser::parseFrom, MessageLite::toByteString, toCommand));
+      methods.put(method, spec);
       return this;
+    }
+
+    /**
+     * Declares a method taking one protobuf request and answering with one protobuf reply, and
+     * publishes both message types in the service's {@link ServiceContract} (and so on the
+     * management API's {@code GET /services/{name}}), for clients that discover the contract at
+     * run time.
+     *
+     * <pre>{@code
+     * .unary("get", GetRequest.getDefaultInstance(), GetReply.getDefaultInstance(), Get::new)
+     * }</pre>
+     *
+     * @param method the method name
+     * @param requestType the request message's default instance
+     * @param replyType the reply message's default instance
+     * @param toCommand turns a call into the behaviour's command
+     */
+    public <Req extends Message, Rep extends Message> Builder<C> unary(
+        String method, Req requestType, Rep replyType, Function<Call<Req, Rep>, ? extends C> toCommand) {
+      requireNonNull(requestType, "requestType");
+      requireNonNull(replyType, "replyType");
+      @SuppressWarnings("unchecked") // a message's parser parses that message's type
+      Parser<Req> parser = (Parser<Req>) requestType.getParserForType();
+      return declare(
+          new MethodSpec<Req, Rep, C>(
+              requireNonNull(method, "method"),
+              parser::parseFrom,
+              MessageLite::toByteString,
+              requireNonNull(toCommand, "toCommand"),
+              requestType.getDescriptorForType(),
+              replyType.getDescriptorForType()));
     }
 
     /**

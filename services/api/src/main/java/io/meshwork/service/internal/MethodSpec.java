@@ -3,6 +3,7 @@ package io.meshwork.service.internal;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.Descriptors;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.meshwork.service.Call;
 import java.util.function.Function;
@@ -16,20 +17,45 @@ public final class MethodSpec<Req, Rep, C> {
   private final PayloadDecoder<Req> decoder;
   private final Function<? super Rep, ByteString> encoder;
   private final Function<Call<Req, Rep>, ? extends C> toCommand;
+  private final Descriptors.Descriptor requestType;
+  private final Descriptors.Descriptor replyType;
 
   public MethodSpec(
       String name,
       PayloadDecoder<Req> decoder,
       Function<? super Rep, ByteString> encoder,
       Function<Call<Req, Rep>, ? extends C> toCommand) {
+    this(name, decoder, encoder, toCommand, null, null);
+  }
+
+  /** With the request and reply message types published in the service's contract (or null). */
+  public MethodSpec(
+      String name,
+      PayloadDecoder<Req> decoder,
+      Function<? super Rep, ByteString> encoder,
+      Function<Call<Req, Rep>, ? extends C> toCommand,
+      Descriptors.Descriptor requestType,
+      Descriptors.Descriptor replyType) {
     this.name = requireNonNull(name, "name");
     this.decoder = requireNonNull(decoder, "decoder");
     this.encoder = requireNonNull(encoder, "encoder");
     this.toCommand = requireNonNull(toCommand, "toCommand");
+    this.requestType = requestType;
+    this.replyType = replyType;
   }
 
   public String name() {
     return name;
+  }
+
+  /** The request message type, or null when the method was declared without it. */
+  public Descriptors.Descriptor requestType() {
+    return requestType;
+  }
+
+  /** The reply message type, or null when the method was declared without it. */
+  public Descriptors.Descriptor replyType() {
+    return replyType;
   }
 
   /**

@@ -20,7 +20,11 @@ public final class InfoService implements MeshService {
   @Override
   public ServiceDefinition<?> definition() {
     return ServiceDefinition.<Call<InfoRequest, InfoReply>>builder(NAME)
-        .unary("get", InfoRequest.parser(), (Call<InfoRequest, InfoReply> call) -> call)
+        .unary(
+            "get",
+            InfoRequest.getDefaultInstance(),
+            InfoReply.getDefaultInstance(),
+            (Call<InfoRequest, InfoReply> call) -> call)
         .behavior(InfoService::info)
         .build();
   }
