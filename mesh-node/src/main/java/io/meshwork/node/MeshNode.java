@@ -2,7 +2,9 @@ package io.meshwork.node;
 
 import io.meshwork.node.config.NodeSettings;
 import io.meshwork.node.endpoint.EndpointBinding;
+import io.meshwork.node.config.EndpointSettings;
 import io.meshwork.node.endpoint.EventLoopEndpoint;
+import io.meshwork.node.endpoint.RemoteReplies;
 import io.meshwork.node.endpoint.TcpEndpoint;
 import io.meshwork.node.hosting.ServiceHosting;
 import io.meshwork.service.ServiceContract;
@@ -10,7 +12,9 @@ import io.meshwork.service.ServiceDefinition;
 import com.typesafe.config.Config;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -34,14 +38,17 @@ public final class MeshNode implements AutoCloseable {
   private final ActorSystem<NodeGuardian.Command> system;
   private final NodeSettings settings;
   private final CompletionStage<InetSocketAddress> endpoint;
+  private final CompletionStage<Map<String, InetSocketAddress>> serviceEndpoints;
 
   private MeshNode(
       ActorSystem<NodeGuardian.Command> system,
       NodeSettings settings,
-      CompletionStage<InetSocketAddress> endpoint) {
+      CompletionStage<InetSocketAddress> endpoint,
+      CompletionStage<Map<String, InetSocketAddress>> serviceEndpoints) {
     this.system = system;
     this.settings = settings;
     this.endpoint = endpoint;
+    this.serviceEndpoints = serviceEndpoints;
   }
 
   /**
@@ -70,43 +77,71 @@ public final class MeshNode implements AutoCloseable {
   /** Wires the endpoint and the management API to a freshly created node system. */
   static MeshNode init(ActorSystem<NodeGuardian.Command> system, NodeSettings settings) {
     NodeRuntime runtime = NodeRuntime.get(system);
+    RemoteReplies remoteReplies =
+        RemoteReplies.start(system, settings.endpoint().eventLoopDispatcher(), "meshwork-remote-replies");
     CompletionStage<EndpointBinding> binding =
-        switch (settings.endpoint().transport()) {
-          case EVENT_LOOP -> EventLoopEndpoint.bind(system, settings.endpoint(), runtime);
-          case PEKKO_IO -> TcpEndpoint.bind(system, settings.endpoint(), runtime);
-        };
+        bind(system, settings.endpoint(), runtime, remoteReplies);
+    // The services' dedicated ports, if any: the same endpoint, one port per service.
+    Map<String, CompletionStage<EndpointBinding>> dedicated = new TreeMap<>();
+    for (String service : settings.endpoint().servicePorts().keySet()) {
+      dedicated.put(
+          service, bind(system, settings.endpoint().forService(service), runtime, remoteReplies));
+    }
+    CompletableFuture<Map<String, InetSocketAddress>> serviceEndpoints =
+        CompletableFuture.completedFuture(new TreeMap<>());
+    for (Map.Entry<String, CompletionStage<EndpointBinding>> e : dedicated.entrySet()) {
+      serviceEndpoints =
+          serviceEndpoints.thenCombine(
+              e.getValue(),
+              (map, b) -> {
+                map.put(e.getKey(), b.localAddress());
+                log.info(
+                    "Service {} on its dedicated port {}:{}",
+                    e.getKey(),
+                    b.localAddress().getHostString(),
+                    b.localAddress().getPort());
+                return map;
+              });
+    }
+    CompletionStage<Map<String, InetSocketAddress>> allDedicated =
+        serviceEndpoints.thenApply(Map::copyOf);
+    // The node serves (and hosts its services) once every port listens.
     CompletionStage<InetSocketAddress> endpoint =
-        binding.thenApply(
-            b -> {
-              runtime.endpointAddress(b.localAddress());
-              system.tell(new NodeGuardian.HostServices(b.localAddress()));
-              log.info(
-                  "Meshwork node {} serving clients on {}:{}",
-                  system.address(),
-                  b.localAddress().getHostString(),
-                  b.localAddress().getPort());
-              return b.localAddress();
-            });
-    binding.whenComplete(
-        (b, failure) -> {
-          if (failure != null) {
-            log.error(
-                "Cannot bind the client endpoint {}:{}: {}",
-                settings.host(),
-                settings.endpoint().port(),
-                failure.getMessage());
-            system.terminate();
-          }
-        });
+        binding
+            .thenCombine(allDedicated, (b, ports) -> b)
+            .thenApply(
+                b -> {
+                  runtime.endpointAddress(b.localAddress());
+                  system.tell(new NodeGuardian.HostServices(b.localAddress()));
+                  log.info(
+                      "Meshwork node {} serving clients on {}:{}",
+                      system.address(),
+                      b.localAddress().getHostString(),
+                      b.localAddress().getPort());
+                  return b.localAddress();
+                });
+    List<CompletionStage<EndpointBinding>> all = new ArrayList<>(dedicated.values());
+    all.add(0, binding);
+    for (CompletionStage<EndpointBinding> each : all) {
+      each.whenComplete(
+          (b, failure) -> {
+            if (failure != null) {
+              log.error("Cannot bind a client endpoint: {}", failure.getMessage());
+              system.terminate();
+            }
+          });
+    }
     CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
     shutdown.addTask(
         CoordinatedShutdown.PhaseServiceUnbind(),
         "meshwork-endpoint-unbind",
         () -> {
           runtime.endpointAddress(null);
-          return binding
-              .thenCompose(EndpointBinding::unbind)
-              .handle((ok, failure) -> Done.getInstance());
+          CompletableFuture<?>[] unbinds =
+              all.stream()
+                  .map(b -> b.thenCompose(EndpointBinding::unbind).toCompletableFuture())
+                  .toArray(CompletableFuture[]::new);
+          return CompletableFuture.allOf(unbinds).handle((ok, failure) -> Done.getInstance());
         });
     PekkoManagement.get(system)
         .start()
@@ -123,7 +158,18 @@ public final class MeshNode implements AutoCloseable {
                 log.info("Management API on {}", uri);
               }
             });
-    return new MeshNode(system, settings, endpoint);
+    return new MeshNode(system, settings, endpoint, allDedicated);
+  }
+
+  private static CompletionStage<EndpointBinding> bind(
+      ActorSystem<?> system,
+      EndpointSettings settings,
+      NodeRuntime runtime,
+      RemoteReplies remoteReplies) {
+    return switch (settings.transport()) {
+      case EVENT_LOOP -> EventLoopEndpoint.bind(system, settings, runtime, remoteReplies);
+      case PEKKO_IO -> TcpEndpoint.bind(system, settings, runtime, remoteReplies);
+    };
   }
 
   public ActorSystem<NodeGuardian.Command> system() {
@@ -137,6 +183,11 @@ public final class MeshNode implements AutoCloseable {
   /** Completes with the client endpoint's bound address (useful with port 0). */
   public CompletionStage<InetSocketAddress> endpoint() {
     return endpoint;
+  }
+
+  /** Completes with the bound address of each service's dedicated port (none by default). */
+  public CompletionStage<Map<String, InetSocketAddress>> serviceEndpoints() {
+    return serviceEndpoints;
   }
 
   /** Completes when the node's ActorSystem has terminated, for whatever reason. */

@@ -1,7 +1,12 @@
 package io.meshwork.node.config;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValue;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
 
 /** Settings of the client endpoint, from {@code meshwork.endpoint} (see reference.conf). */
 public record EndpointSettings(
@@ -15,7 +20,43 @@ public record EndpointSettings(
     Transport transport,
     String eventLoopDispatcher,
     int readBufferBytes,
-    Duration closeLinger) {
+    Duration closeLinger,
+    Map<String, Integer> servicePorts,
+    String dedicatedService) {
+
+  public EndpointSettings {
+    servicePorts = Collections.unmodifiableMap(new TreeMap<>(servicePorts));
+  }
+
+  /**
+   * The settings of the dedicated port of {@code service}: the same endpoint, on that port, where a
+   * request's {@code service} may be left empty.
+   */
+  public EndpointSettings forService(String service) {
+    Integer servicePort = servicePorts.get(service);
+    if (servicePort == null) {
+      throw new IllegalArgumentException("no dedicated port for service " + service);
+    }
+    return new EndpointSettings(
+        host,
+        servicePort,
+        maxFrameBytes,
+        defaultDeadline,
+        maxDeadline,
+        maxInFlightPerConnection,
+        backlog,
+        transport,
+        eventLoopDispatcher,
+        readBufferBytes,
+        closeLinger,
+        servicePorts,
+        service);
+  }
+
+  /** True for a service's dedicated port, false for the node's shared port. */
+  public boolean dedicated() {
+    return dedicatedService != null;
+  }
 
   /** How the endpoint does its socket IO ({@code meshwork.endpoint.transport}). */
   public enum Transport {
@@ -77,7 +118,34 @@ public record EndpointSettings(
         Transport.parse(c.getString("transport")),
         eventLoopDispatcher,
         readBuffer(c),
-        positive(c, "close-linger"));
+        positive(c, "close-linger"),
+        servicePorts(c.getConfig("service-ports"), port),
+        null);
+  }
+
+  private static Map<String, Integer> servicePorts(Config c, int sharedPort) {
+    Map<String, Integer> ports = new TreeMap<>();
+    Map<Integer, String> byPort = new HashMap<>();
+    for (Map.Entry<String, ConfigValue> e : c.root().entrySet()) {
+      String key = "meshwork.endpoint.service-ports." + e.getKey();
+      Object value = e.getValue().unwrapped();
+      if (!(value instanceof Number n) || n.intValue() < 0 || n.intValue() > 65535) {
+        throw new IllegalArgumentException(key + ": " + value + " (expected: a port, 0-65535)");
+      }
+      int port = n.intValue();
+      if (port != 0 && (port == sharedPort || byPort.containsKey(port))) {
+        throw new IllegalArgumentException(
+            key
+                + ": "
+                + port
+                + " (expected: a port of its own; "
+                + (port == sharedPort ? "meshwork.port" : "service " + byPort.get(port))
+                + " uses it)");
+      }
+      byPort.put(port, e.getKey());
+      ports.put(e.getKey(), port);
+    }
+    return ports;
   }
 
   private static int readBuffer(Config c) {

@@ -64,6 +64,17 @@ public record NodeSettings(
               + arteryMaxFrame
               + " bytes minus 64 KiB, or forwarded requests would be dropped)");
     }
+    Map<String, String> known = knownServices(config);
+    for (String service : endpoint.servicePorts().keySet()) {
+      if (!known.containsKey(service)) {
+        throw new IllegalArgumentException(
+            "meshwork.endpoint.service-ports."
+                + service
+                + ": no such service (expected one of: "
+                + String.join(", ", known.keySet())
+                + ")");
+      }
+    }
     return new NodeSettings(
         host,
         port(m, "cluster-port"),

@@ -87,6 +87,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
 
     private final InFlight inFlight = new InFlight();
     private final RequestFields fields = new RequestFields();
+    private final String dedicatedService = settings.dedicatedService();
     private final ArrayFrameParser parser = new ArrayFrameParser(settings.maxFrameBytes());
     private final ArrayDeque<ByteString> outbox = new ArrayDeque<>();
     private long connectionNumber;
@@ -247,7 +248,24 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
         // getHeadersMap() builds an empty map per call when there are no headers
         headers = request.getHeadersCount() == 0 ? Map.of() : request.getHeadersMap();
       }
-      if (service.isEmpty()) {
+      if (dedicatedService != null) {
+        if (service.isEmpty()) {
+          service = dedicatedService;
+        } else if (!service.equals(dedicatedService)) {
+          enqueue(
+              failure(
+                  id,
+                  Status.BAD_REQUEST,
+                  "service: \""
+                      + service
+                      + "\" (expected: \"\" or \""
+                      + dedicatedService
+                      + "\"; this is the dedicated port of "
+                      + dedicatedService
+                      + ", other services are on the node's shared port)"));
+          return;
+        }
+      } else if (service.isEmpty()) {
         enqueue(
             failure(
                 id, Status.BAD_REQUEST, "service: \"\" (expected: the name of a service on this endpoint)"));

@@ -63,12 +63,15 @@ public final class EventLoopEndpoint {
 
   /** Binds the endpoint; the stage completes when it is listening (or fails, e.g. port in use). */
   public static CompletionStage<EndpointBinding> bind(
-      ActorSystem<?> system, EndpointSettings settings, NodeRuntime runtime) {
+      ActorSystem<?> system,
+      EndpointSettings settings,
+      NodeRuntime runtime,
+      RemoteReplies remoteReplies) {
     CompletableFuture<EndpointBinding> bound = new CompletableFuture<>();
     String dispatcher = settings.eventLoopDispatcher();
     system.systemActorOf(
-        acceptor(system, settings, runtime, bound),
-        "meshwork-endpoint",
+        acceptor(system, settings, runtime, remoteReplies, bound),
+        settings.dedicated() ? "meshwork-endpoint-" + settings.dedicatedService() : "meshwork-endpoint",
         DispatcherSelector.fromConfig(dispatcher));
     return bound;
   }
@@ -77,6 +80,7 @@ public final class EventLoopEndpoint {
       ActorSystem<?> system,
       EndpointSettings settings,
       NodeRuntime runtime,
+      RemoteReplies remoteReplies,
       CompletableFuture<EndpointBinding> bound) {
     return Behaviors.setup(
         ctx -> {
@@ -102,7 +106,7 @@ public final class EventLoopEndpoint {
                     "cannot listen on " + settings.host() + ":" + settings.port() + ": " + e.getMessage(), e));
             return Behaviors.stopped();
           }
-          Acceptor accepting = new Acceptor(system, settings, runtime, server, loop);
+          Acceptor accepting = new Acceptor(system, settings, runtime, remoteReplies, server, loop);
           accepting.key = loop.register(server, SelectionKey.OP_ACCEPT, accepting);
           CompletableFuture<Void> unbound = new CompletableFuture<>();
           bound.complete(
@@ -140,6 +144,7 @@ public final class EventLoopEndpoint {
         ActorSystem<?> system,
         EndpointSettings settings,
         NodeRuntime runtime,
+        RemoteReplies remoteReplies,
         ServerSocketChannel server,
         EventLoop loop) {
       this.system = system;
@@ -147,13 +152,7 @@ public final class EventLoopEndpoint {
       this.loop = loop;
       this.group = loop.group();
       this.materializer = loopMaterializer(system, settings.eventLoopDispatcher());
-      this.connection =
-          Flow.fromGraph(
-              new ConnectionStage(
-                  settings,
-                  runtime,
-                  RemoteReplies.start(
-                      system, settings.eventLoopDispatcher(), "meshwork-remote-replies")));
+      this.connection = Flow.fromGraph(new ConnectionStage(settings, runtime, remoteReplies));
       this.readBufferSize = settings.readBufferBytes();
       this.linger = settings.closeLinger();
     }

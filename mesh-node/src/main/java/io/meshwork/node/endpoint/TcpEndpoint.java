@@ -27,13 +27,12 @@ public final class TcpEndpoint {
 
   /** Binds the endpoint; the stage completes when it is listening (or fails, e.g. port in use). */
   public static CompletionStage<EndpointBinding> bind(
-      ActorSystem<?> system, EndpointSettings settings, NodeRuntime runtime) {
+      ActorSystem<?> system,
+      EndpointSettings settings,
+      NodeRuntime runtime,
+      RemoteReplies remoteReplies) {
     Flow<ByteString, ByteString, NotUsed> connection =
-        Flow.fromGraph(
-            new ConnectionStage(
-                settings,
-                runtime,
-                RemoteReplies.start(system, settings.eventLoopDispatcher(), "meshwork-remote-replies")));
+        Flow.fromGraph(new ConnectionStage(settings, runtime, remoteReplies));
     List<Inet.SocketOption> options = List.of();
     return Tcp.get(system)
         .bind(

@@ -83,4 +83,27 @@ class NodeConfigTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("maximum-frame-size");
   }
+
+  @Test
+  void dedicatedPortsMustNameAKnownServiceAndAPortOfTheirOwn() {
+    Config unknown =
+        NodeConfig.load(
+            ConfigFactory.parseMap(Map.of("meshwork.endpoint.service-ports.nope", 7710)), false);
+    assertThatThrownBy(() -> NodeSettings.fromConfig(unknown))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("service-ports.nope")
+        .hasMessageContaining("echo, info");
+    Config clash =
+        NodeConfig.load(
+            ConfigFactory.parseMap(
+                Map.of("meshwork.port", 7700, "meshwork.endpoint.service-ports.echo", 7700)),
+            false);
+    assertThatThrownBy(() -> NodeSettings.fromConfig(clash))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("meshwork.port uses it");
+    Config fine =
+        NodeConfig.load(
+            ConfigFactory.parseMap(Map.of("meshwork.endpoint.service-ports.echo", 7710)), false);
+    assertThat(NodeSettings.fromConfig(fine).endpoint().servicePorts()).containsEntry("echo", 7710);
+  }
 }
