@@ -7,6 +7,7 @@ import io.meshwork.node.endpoint.EventLoopEndpoint;
 import io.meshwork.node.endpoint.RemoteReplies;
 import io.meshwork.node.endpoint.TcpEndpoint;
 import io.meshwork.node.hosting.ServiceHosting;
+import io.meshwork.node.routing.RoutingStrategy;
 import io.meshwork.service.ServiceContract;
 import io.meshwork.service.ServiceDefinition;
 import com.typesafe.config.Config;
@@ -58,6 +59,7 @@ public final class MeshNode implements AutoCloseable {
    */
   public static MeshNode start(Config config) {
     NodeSettings settings = NodeSettings.fromConfig(config);
+    RoutingStrategy.Settings strategies = RoutingStrategy.Settings.fromConfig(config);
     // Every known service is loaded, hosted here or not, so that this node can tell any client
     // the contract of any of them (GET /services/{name}).
     Map<String, ServiceDefinition<?>> known = ServiceHosting.load(NodeSettings.knownServices(config));
@@ -71,6 +73,7 @@ public final class MeshNode implements AutoCloseable {
     Map<String, ServiceContract> contracts = new TreeMap<>();
     known.forEach((name, definition) -> contracts.put(name, definition.contract()));
     NodeRuntime.get(system).contracts(contracts);
+    NodeRuntime.get(system).routingStrategies(strategies);
     return init(system, settings);
   }
 

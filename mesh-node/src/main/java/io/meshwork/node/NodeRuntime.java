@@ -1,13 +1,18 @@
 package io.meshwork.node;
 
+import io.meshwork.node.routing.RoutingStrategy;
 import io.meshwork.node.routing.RoutingTable;
 import io.meshwork.node.routing.ServiceRoutes;
 import io.meshwork.service.ServiceContract;
+import io.meshwork.service.internal.CallMessage;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.AbstractExtensionId;
 import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.Extension;
 import org.apache.pekko.actor.ExtensionIdProvider;
@@ -22,6 +27,9 @@ public final class NodeRuntime implements Extension {
   private volatile InetSocketAddress endpointAddress;
   private volatile Set<String> hostedServices;
   private volatile Map<String, ServiceContract> contracts = Map.of();
+  private volatile RoutingStrategy.Settings routingStrategies = RoutingStrategy.Settings.DEFAULT;
+  private final ConcurrentHashMap<ActorRef<CallMessage>, AtomicInteger> outstanding =
+      new ConcurrentHashMap<>();
 
   public static NodeRuntime get(ActorSystem system) {
     return Id.INSTANCE.get(system);
@@ -46,6 +54,25 @@ public final class NodeRuntime implements Extension {
 
   public void endpointAddress(InetSocketAddress address) {
     this.endpointAddress = address;
+  }
+
+  /** How each service's calls pick an instance ({@code meshwork.routing}). */
+  public RoutingStrategy.Settings routingStrategies() {
+    return routingStrategies;
+  }
+
+  public void routingStrategies(RoutingStrategy.Settings settings) {
+    this.routingStrategies = settings;
+  }
+
+  /** The number of calls from this node outstanding at {@code instance} (least-outstanding). */
+  public AtomicInteger outstanding(ActorRef<CallMessage> instance) {
+    return outstanding.computeIfAbsent(instance, i -> new AtomicInteger());
+  }
+
+  /** Forgets the counters of instances no longer listed. */
+  public void retainOutstanding(Set<ActorRef<CallMessage>> listed) {
+    outstanding.keySet().retainAll(listed);
   }
 
   /** The contracts of every service this node knows (hosted here or not), by name. */

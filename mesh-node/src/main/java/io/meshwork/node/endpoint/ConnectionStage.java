@@ -5,6 +5,7 @@ import com.google.protobuf.UnsafeByteOperations;
 import io.meshwork.node.NodeRuntime;
 import io.meshwork.node.config.EndpointSettings;
 import io.meshwork.node.routing.RoutingTable;
+import io.meshwork.node.routing.ServiceRoutes;
 import io.meshwork.protocol.framing.FrameException;
 import io.meshwork.protocol.framing.ArrayFrameParser;
 import io.meshwork.protocol.v1.Request;
@@ -21,6 +22,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.stream.Attributes;
@@ -151,6 +153,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     @Override
     public void postStop() {
       remoteReplies.unregister(connectionNumber);
+      inFlight.releaseAll();
     }
 
     /** A call id of this connection that is not in flight (ids wrap after 2^24 calls). */
@@ -272,9 +275,10 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
         return;
       }
       RoutingTable table = runtime.routingTable();
-      ActorRef<CallMessage> instance = table.pick(service);
+      ServiceRoutes routes = table.services().get(service);
+      ActorRef<CallMessage> instance = routes == null ? null : routes.pick(headers);
       if (instance == null) {
-        RoutingTable.Miss miss = table.miss(service);
+        RoutingTable.Miss miss = table.miss(service, headers);
         enqueue(failure(id, miss.status(), miss.message()));
         return;
       }
@@ -285,6 +289,11 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
               : Math.min(
                   TimeUnit.MILLISECONDS.toNanos(Integer.toUnsignedLong(deadlineMs)), maxDeadlineNanos);
       InFlight.Call call = inFlight.add(nextCallId(), id, now + timeout);
+      AtomicInteger outstanding = routes.outstanding(instance); // null unless least-outstanding
+      if (outstanding != null) {
+        outstanding.incrementAndGet();
+        call.outstanding = outstanding;
+      }
       if (call.deadlineNanos - timerDeadline < 0 || timerDeadline == Long.MAX_VALUE) {
         armTimer(call.deadlineNanos); // a timer set for later, or none: this call's deadline first
       }
@@ -352,6 +361,9 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       if (call == null) {
         return;
       }
+      if (!result.more()) {
+        call.release();
+      }
       enqueue(
           ReplyEncoder.encode(
               call.clientId, result.status(), result.payload(), result.error(), result.more()));
@@ -364,6 +376,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       for (InFlight.Call late = inFlight.pollExpired(now);
           late != null;
           late = inFlight.pollExpired(now)) {
+        late.release();
         enqueue(
             failure(
                 late.clientId,

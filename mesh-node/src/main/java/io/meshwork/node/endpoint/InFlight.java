@@ -1,5 +1,7 @@
 package io.meshwork.node.endpoint;
 
+import java.util.concurrent.atomic.AtomicInteger;
+
 /**
  * The calls of one connection that await their answer: by call id, and in deadline order on an
  * intrusive doubly linked list, so that answering a call unlinks it at once (nothing answered is
@@ -7,13 +9,30 @@ package io.meshwork.node.endpoint;
  * default, so a new call usually goes straight to the end. Not thread-safe: one connection stage.
  */
 final class InFlight {
+  /** Ends every call still in flight (the connection is gone): releases their counters. */
+  void releaseAll() {
+    for (Call c = first; c != null; c = c.next) {
+      c.release();
+    }
+  }
+
   /** One call in flight. */
   static final class Call {
     final long callId;
     final long clientId;
     final long deadlineNanos;
+    /** The instance's outstanding-call counter when its service routes by least-outstanding. */
+    AtomicInteger outstanding;
     private Call prev;
     private Call next;
+
+    /** The call is answered or abandoned: it no longer counts against its instance. */
+    void release() {
+      if (outstanding != null) {
+        outstanding.decrementAndGet();
+        outstanding = null;
+      }
+    }
 
     private Call(long callId, long clientId, long deadlineNanos) {
       this.callId = callId;

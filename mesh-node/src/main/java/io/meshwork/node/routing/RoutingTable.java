@@ -32,7 +32,24 @@ public record RoutingTable(Map<String, ServiceRoutes> services, Set<String> ever
 
   /** Why {@link #pick} found nothing: the status and message for the client. */
   public Miss miss(String service) {
+    return miss(service, Map.of());
+  }
+
+  /** Why a pick with these request headers found nothing. */
+  public Miss miss(String service, Map<String, String> headers) {
     ServiceRoutes routes = services.get(service);
+    if (routes != null
+        && routes.hasReachableInstance()
+        && routes.strategy() instanceof RoutingStrategy.ConsistentHash hash
+        && !headers.containsKey(hash.header())) {
+      return new Miss(
+          Status.BAD_REQUEST,
+          "service \""
+              + service
+              + "\" routes by the request header \""
+              + hash.header()
+              + "\" (consistent hashing), and this request has none");
+    }
     if (routes != null && !routes.unreachable().isEmpty()) {
       return new Miss(
           Status.UNAVAILABLE,

@@ -100,6 +100,7 @@ public final class ServiceDirectory extends AbstractBehavior<ServiceDirectory.Co
       names.add(service);
     }
     Map<String, ServiceRoutes> services = new HashMap<>();
+    RoutingStrategy.Settings strategies = runtime.routingStrategies();
     for (String service : names) {
       services.put(
           service,
@@ -107,8 +108,11 @@ public final class ServiceDirectory extends AbstractBehavior<ServiceDirectory.Co
               service,
               sorted(local.getOrDefault(service, List.of())),
               sorted(remote.getOrDefault(service, List.of())),
-              sorted(unreachable.getOrDefault(service, List.of()))));
+              sorted(unreachable.getOrDefault(service, List.of())),
+              strategies.forService(service),
+              runtime::outstanding));
     }
+    runtime.retainOutstanding(all);
     RoutingTable previous = runtime.routingTable();
     runtime.routingTable(new RoutingTable(services, everSeen, previous.settled()));
     getContext().getLog().debug("Service listing changed: {}", services.keySet());
