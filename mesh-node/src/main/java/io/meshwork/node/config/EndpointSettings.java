@@ -22,7 +22,8 @@ public record EndpointSettings(
     int readBufferBytes,
     Duration closeLinger,
     Map<String, Integer> servicePorts,
-    String dedicatedService) {
+    String dedicatedService,
+    int maxOutboxBytes) {
 
   public EndpointSettings {
     servicePorts = Collections.unmodifiableMap(new TreeMap<>(servicePorts));
@@ -50,7 +51,8 @@ public record EndpointSettings(
         readBufferBytes,
         closeLinger,
         servicePorts,
-        service);
+        service,
+        maxOutboxBytes);
   }
 
   /** True for a service's dedicated port, false for the node's shared port. */
@@ -120,7 +122,8 @@ public record EndpointSettings(
         readBuffer(c),
         positive(c, "close-linger"),
         servicePorts(c.getConfig("service-ports"), port),
-        null);
+        null,
+        outbox(c));
   }
 
   private static Map<String, Integer> servicePorts(Config c, int sharedPort) {
@@ -146,6 +149,15 @@ public record EndpointSettings(
       ports.put(e.getKey(), port);
     }
     return ports;
+  }
+
+  private static int outbox(Config c) {
+    long size = c.getBytes("max-outbox-size");
+    if (size < 64 * 1024 || size > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(
+          "meshwork.endpoint.max-outbox-size: " + size + " (expected: 64 KiB to 2 GiB)");
+    }
+    return (int) size;
   }
 
   private static int readBuffer(Config c) {

@@ -13,6 +13,7 @@ import io.meshwork.protocol.v1.Status;
 import io.meshwork.service.internal.CallMessage;
 import io.meshwork.service.internal.CallResult;
 import io.meshwork.service.internal.CallResultBatch;
+import io.meshwork.service.internal.CancelCall;
 import io.meshwork.service.internal.ReplyMessage;
 import io.meshwork.service.internal.ServiceCall;
 import io.meshwork.service.internal.ServiceCallBatch;
@@ -90,6 +91,9 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     private final InFlight inFlight = new InFlight();
     private final RequestFields fields = new RequestFields();
     private final String dedicatedService = settings.dedicatedService();
+    private final int maxOutboxBytes = settings.maxOutboxBytes();
+    /** Bytes of the replies in the outbox, not yet handed to the socket. */
+    private long outboxBytes;
     private final ArrayFrameParser parser = new ArrayFrameParser(settings.maxFrameBytes());
     private final ArrayDeque<ByteString> outbox = new ArrayDeque<>();
     private long connectionNumber;
@@ -153,7 +157,19 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     @Override
     public void postStop() {
       remoteReplies.unregister(connectionNumber);
-      inFlight.releaseAll();
+      inFlight.forEach(
+          call -> {
+            call.release();
+            if (call.streaming) {
+              cancel(call, "the client's connection closed");
+            }
+          });
+    }
+
+    /** Tells the instance serving a stream that nobody wants the rest of it. */
+    private void cancel(InFlight.Call call, String reason) {
+      boolean local = call.instance.path().address().hasLocalScope();
+      call.instance.tell(new CancelCall(call.callId, local ? replyTo : remoteReplies.ref(), reason));
     }
 
     /** A call id of this connection that is not in flight (ids wrap after 2^24 calls). */
@@ -289,6 +305,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
               : Math.min(
                   TimeUnit.MILLISECONDS.toNanos(Integer.toUnsignedLong(deadlineMs)), maxDeadlineNanos);
       InFlight.Call call = inFlight.add(nextCallId(), id, now + timeout);
+      call.instance = instance;
       AtomicInteger outstanding = routes.outstanding(instance); // null unless least-outstanding
       if (outstanding != null) {
         outstanding.incrementAndGet();
@@ -363,6 +380,26 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       }
       if (!result.more()) {
         call.release();
+      } else {
+        if (!call.streaming) {
+          call.streaming = true; // the stream has started: its deadline is met
+          inFlight.detachDeadline(call);
+        }
+        if (outboxBytes >= maxOutboxBytes) {
+          // The client does not read as fast as the stream produces: end the stream rather than
+          // buffer without bound, and tell the service to stop.
+          inFlight.remove(call.callId);
+          call.release();
+          enqueue(
+              failure(
+                  call.clientId,
+                  Status.OVERLOADED,
+                  "stream ended: the client did not read its replies fast enough (more than "
+                      + maxOutboxBytes
+                      + " bytes were waiting for it)"));
+          cancel(call, "the client did not read fast enough");
+          return;
+        }
       }
       enqueue(
           ReplyEncoder.encode(
@@ -377,6 +414,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
           late != null;
           late = inFlight.pollExpired(now)) {
         late.release();
+        cancel(late, "the deadline passed before the first reply"); // a stream stops at once
         enqueue(
             failure(
                 late.clientId,
@@ -418,6 +456,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
      */
     private void enqueue(ByteString frame) {
       outbox.add(frame);
+      outboxBytes += frame.size();
     }
 
     private void flushIfReady() {
@@ -435,6 +474,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       while (!outbox.isEmpty()) {
         batch = batch.concat(outbox.poll());
       }
+      outboxBytes = 0;
       push(out, batch);
     }
 

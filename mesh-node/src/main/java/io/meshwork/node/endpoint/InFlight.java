@@ -1,6 +1,9 @@
 package io.meshwork.node.endpoint;
 
+import io.meshwork.service.internal.CallMessage;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * The calls of one connection that await their answer: by call id, and in deadline order on an
@@ -9,10 +12,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * default, so a new call usually goes straight to the end. Not thread-safe: one connection stage.
  */
 final class InFlight {
-  /** Ends every call still in flight (the connection is gone): releases their counters. */
-  void releaseAll() {
-    for (Call c = first; c != null; c = c.next) {
-      c.release();
+  /** Visits every call in flight, streaming ones included. */
+  void forEach(Consumer<Call> action) {
+    for (Call c : values) {
+      if (c != null) {
+        action.accept(c);
+      }
+    }
+  }
+
+  /**
+   * Takes a call off the deadline order, keeping it in flight: a stream that has started lasts
+   * until it ends, whatever its deadline.
+   */
+  void detachDeadline(Call call) {
+    if (call.prev != null || first == call) {
+      unlink(call);
     }
   }
 
@@ -23,6 +38,10 @@ final class InFlight {
     final long deadlineNanos;
     /** The instance's outstanding-call counter when its service routes by least-outstanding. */
     AtomicInteger outstanding;
+    /** The instance serving the call. */
+    ActorRef<CallMessage> instance;
+    /** True once a stream item arrived: the deadline no longer applies. */
+    boolean streaming;
     private Call prev;
     private Call next;
 
@@ -88,7 +107,9 @@ final class InFlight {
     }
     Call call = values[i];
     delete(i);
-    unlink(call);
+    if (call.prev != null || first == call) {
+      unlink(call); // not for a streaming call, already off the deadline order
+    }
     return call;
   }
 

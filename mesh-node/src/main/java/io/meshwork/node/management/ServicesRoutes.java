@@ -92,6 +92,7 @@ public final class ServicesRoutes implements ManagementRouteProvider {
       methods.add(
           new Method(
               m.name(),
+              m.streaming() ? "stream" : "unary",
               m.requestType() == null ? null : m.requestType().getFullName(),
               m.replyType() == null ? null : m.replyType().getFullName()));
     }
@@ -145,8 +146,11 @@ public final class ServicesRoutes implements ManagementRouteProvider {
    */
   public record Contract(List<Method> methods, boolean anyMethod, String fileDescriptorSet) {}
 
-  /** One method; the types are full protobuf names, null when the service does not publish them. */
-  public record Method(String name, String requestType, String replyType) {}
+  /**
+   * One method: {@code kind} "unary" or "stream" (then {@code replyType} is each item's type); the
+   * types are full protobuf names, null when the service does not publish them.
+   */
+  public record Method(String name, String kind, String requestType, String replyType) {}
 
   /** A 4xx answer. */
   public record Problem(String error) {}

@@ -32,9 +32,10 @@ public record ServiceContract(String service, List<Method> methods, boolean anyM
    *
    * @param requestType the request message, or null when the method was declared with a bare
    *     parser (its payload is still decoded, but its type is not published)
-   * @param replyType the reply message, or null likewise
+   * @param replyType the reply message (for a stream: each item's), or null likewise
+   * @param streaming true for a streaming method
    */
-  public record Method(String name, Descriptor requestType, Descriptor replyType) {
+  public record Method(String name, Descriptor requestType, Descriptor replyType, boolean streaming) {
     public Method {
       requireNonNull(name, "name");
     }

@@ -83,7 +83,9 @@ public final class ServiceDefinition<C> {
   public ServiceContract contract() {
     List<ServiceContract.Method> list = new ArrayList<>();
     for (MethodSpec<?, ?, C> spec : methods.values()) {
-      list.add(new ServiceContract.Method(spec.name(), spec.requestType(), spec.replyType()));
+      list.add(
+          new ServiceContract.Method(
+              spec.name(), spec.requestType(), spec.replyType(), spec.streaming()));
     }
     return new ServiceContract(name, list, anyMethod != null);
   }
@@ -171,6 +173,35 @@ public final class ServiceDefinition<C> {
               requireNonNull(toCommand, "toCommand"),
               requestType.getDescriptorForType(),
               replyType.getDescriptorForType()));
+    }
+
+    /**
+     * Declares a streaming method: one protobuf request, then any number of items of {@code
+     * itemType}, each sent with {@link StreamCall#emit}, ended by {@link StreamCall#complete} or
+     * {@link StreamCall#fail}. Both types are published in the service's contract.
+     *
+     * <pre>{@code
+     * .streaming("subscribe", SubscribeRequest.getDefaultInstance(), Message.getDefaultInstance(),
+     *     Subscribe::new)   // record Subscribe(StreamCall<SubscribeRequest, Message> stream)
+     * }</pre>
+     */
+    public <Req extends Message, Rep extends Message> Builder<C> streaming(
+        String method,
+        Req requestType,
+        Rep itemType,
+        Function<StreamCall<Req, Rep>, ? extends C> toCommand) {
+      requireNonNull(requestType, "requestType");
+      requireNonNull(itemType, "itemType");
+      @SuppressWarnings("unchecked") // a message's parser parses that message's type
+      Parser<Req> parser = (Parser<Req>) requestType.getParserForType();
+      return declare(
+          MethodSpec.<Req, Rep, C>streaming(
+              requireNonNull(method, "method"),
+              parser::parseFrom,
+              MessageLite::toByteString,
+              requireNonNull(toCommand, "toCommand"),
+              requestType.getDescriptorForType(),
+              itemType.getDescriptorForType()));
     }
 
     /**

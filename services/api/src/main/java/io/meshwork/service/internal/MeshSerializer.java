@@ -6,6 +6,7 @@ import io.meshwork.protocol.internal.v1.CallEnvelope;
 import io.meshwork.protocol.internal.v1.CallEnvelopeBatch;
 import io.meshwork.protocol.internal.v1.CallResultBatchProto;
 import io.meshwork.protocol.internal.v1.CallResultProto;
+import io.meshwork.protocol.internal.v1.CancelCallProto;
 import java.io.IOException;
 import java.io.NotSerializableException;
 import java.util.ArrayList;
@@ -32,6 +33,7 @@ public final class MeshSerializer extends SerializerWithStringManifest {
   private static final String CALL_BATCH = "D";
   private static final String RESULT = "R";
   private static final String RESULT_BATCH = "B";
+  private static final String CANCEL = "X";
 
   /**
    * A call's reply path is one actor per client connection, so the same few refs cross the wire
@@ -69,6 +71,9 @@ public final class MeshSerializer extends SerializerWithStringManifest {
     if (o instanceof CallResultBatch) {
       return RESULT_BATCH;
     }
+    if (o instanceof CancelCall) {
+      return CANCEL;
+    }
     throw unknown(o);
   }
 
@@ -89,6 +94,14 @@ public final class MeshSerializer extends SerializerWithStringManifest {
     }
     if (o instanceof CallResult result) {
       return toProto(result).toByteArray();
+    }
+    if (o instanceof CancelCall cancel) {
+      return CancelCallProto.newBuilder()
+          .setCallId(cancel.callId())
+          .setReplyTo(serialized(cancel.replyTo()))
+          .setReason(cancel.reason())
+          .build()
+          .toByteArray();
     }
     if (o instanceof CallResultBatch batch) {
       CallResultBatchProto.Builder b = CallResultBatchProto.newBuilder();
@@ -131,11 +144,15 @@ public final class MeshSerializer extends SerializerWithStringManifest {
           }
           return new CallResultBatch(results);
         }
+        case CANCEL -> {
+          CancelCallProto cancel = CancelCallProto.parseFrom(bytes);
+          return new CancelCall(cancel.getCallId(), resolved(cancel.getReplyTo()), cancel.getReason());
+        }
         default -> throw new NotSerializableException(
             "unknown manifest \""
                 + manifest
                 + "\" (expected: one of "
-                + String.join(", ", CALL, CALL_BATCH, RESULT, RESULT_BATCH)
+                + String.join(", ", CALL, CALL_BATCH, RESULT, RESULT_BATCH, CANCEL)
                 + ")");
       }
     } catch (NotSerializableException e) {
@@ -215,7 +232,7 @@ public final class MeshSerializer extends SerializerWithStringManifest {
     return new IllegalArgumentException(
         "cannot serialize "
             + o.getClass().getName()
-            + " (expected: ServiceCall, ServiceCallBatch, CallResult or CallResultBatch)");
+            + " (expected: ServiceCall, ServiceCallBatch, CallResult, CallResultBatch or CancelCall)");
   }
 
   private String serialized(ActorRef<ReplyMessage> ref) {

@@ -6,6 +6,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.meshwork.service.Call;
+import io.meshwork.service.StreamCall;
 import java.util.function.Function;
 
 /**
@@ -17,6 +18,7 @@ public final class MethodSpec<Req, Rep, C> {
   private final PayloadDecoder<Req> decoder;
   private final Function<? super Rep, ByteString> encoder;
   private final Function<Call<Req, Rep>, ? extends C> toCommand;
+  private final Function<StreamCall<Req, Rep>, ? extends C> toStreamCommand;
   private final Descriptors.Descriptor requestType;
   private final Descriptors.Descriptor replyType;
 
@@ -36,12 +38,41 @@ public final class MethodSpec<Req, Rep, C> {
       Function<Call<Req, Rep>, ? extends C> toCommand,
       Descriptors.Descriptor requestType,
       Descriptors.Descriptor replyType) {
+    this(name, decoder, encoder, requireNonNull(toCommand, "toCommand"), null, requestType, replyType);
+  }
+
+  private MethodSpec(
+      String name,
+      PayloadDecoder<Req> decoder,
+      Function<? super Rep, ByteString> encoder,
+      Function<Call<Req, Rep>, ? extends C> toCommand,
+      Function<StreamCall<Req, Rep>, ? extends C> toStreamCommand,
+      Descriptors.Descriptor requestType,
+      Descriptors.Descriptor replyType) {
     this.name = requireNonNull(name, "name");
     this.decoder = requireNonNull(decoder, "decoder");
     this.encoder = requireNonNull(encoder, "encoder");
-    this.toCommand = requireNonNull(toCommand, "toCommand");
+    this.toCommand = toCommand;
+    this.toStreamCommand = toStreamCommand;
     this.requestType = requestType;
     this.replyType = replyType;
+  }
+
+  /** A streaming method: any number of items, then one end (see {@link StreamCall}). */
+  public static <Req, Rep, C> MethodSpec<Req, Rep, C> streaming(
+      String name,
+      PayloadDecoder<Req> decoder,
+      Function<? super Rep, ByteString> encoder,
+      Function<StreamCall<Req, Rep>, ? extends C> toCommand,
+      Descriptors.Descriptor requestType,
+      Descriptors.Descriptor itemType) {
+    return new MethodSpec<>(
+        name, decoder, encoder, null, requireNonNull(toCommand, "toCommand"), requestType, itemType);
+  }
+
+  /** True for a streaming method. */
+  public boolean streaming() {
+    return toStreamCommand != null;
   }
 
   public String name() {
@@ -63,8 +94,23 @@ public final class MethodSpec<Req, Rep, C> {
    *
    * @throws InvalidProtocolBufferException when the payload is not a valid request
    */
-  C toCommand(ServiceCall call, ReplySink sink) throws InvalidProtocolBufferException {
+  C toCommand(ServiceCall call, ReplySink sink, StreamRegistry streams)
+      throws InvalidProtocolBufferException {
     Req request = decoder.decode(call.payload());
+    if (toStreamCommand != null) {
+      StreamCall<Req, Rep> stream =
+          new StreamCall<>(
+              call.callId(),
+              call.method(),
+              request,
+              call.headers(),
+              call.replyTo(),
+              sink,
+              encoder,
+              streams::ended);
+      streams.opened(stream);
+      return toStreamCommand.apply(stream);
+    }
     Call<Req, Rep> typed =
         new Call<>(
             call.callId(),

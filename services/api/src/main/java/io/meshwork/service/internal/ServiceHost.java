@@ -5,7 +5,9 @@ import io.meshwork.protocol.v1.Status;
 import io.meshwork.service.ServiceContext;
 import io.meshwork.service.ServiceDefinition;
 import io.meshwork.service.ServiceException;
+import io.meshwork.service.StreamCall;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,7 +67,23 @@ public final class ServiceHost {
     return (TypedActorContext<C>) ctx;
   }
 
-  private static final class Host<C> extends ExtensibleBehavior<Object> implements ReplySink {
+  private static final class Host<C> extends ExtensibleBehavior<Object>
+      implements ReplySink, StreamRegistry {
+    /** The open streams of this instance, by call id and reply path. */
+    private final Map<StreamKey, StreamCall<?, ?>> streams = new HashMap<>();
+
+    private record StreamKey(long callId, ActorRef<ReplyMessage> replyTo) {}
+
+    @Override
+    public void opened(StreamCall<?, ?> stream) {
+      streams.put(new StreamKey(stream.callId(), stream.replyTo()), stream);
+    }
+
+    @Override
+    public void ended(StreamCall<?, ?> stream) {
+      streams.remove(new StreamKey(stream.callId(), stream.replyTo()));
+    }
+
     private final ServiceDefinition<C> definition;
     private Behavior<C> inner;
 
@@ -89,6 +107,11 @@ public final class ServiceHost {
         handleAll(ctx, List.of(call));
       } else if (msg instanceof ServiceCallBatch batch) {
         handleAll(ctx, batch.calls());
+      } else if (msg instanceof CancelCall cancel) {
+        StreamCall<?, ?> stream = streams.get(new StreamKey(cancel.callId(), cancel.replyTo()));
+        if (stream != null) {
+          stream.cancel();
+        }
       } else {
         @SuppressWarnings("unchecked")
         C own = (C) msg;
@@ -149,7 +172,7 @@ public final class ServiceHost {
       }
       C command;
       try {
-        command = method.toCommand(call, this);
+        command = method.toCommand(call, this, this);
       } catch (InvalidProtocolBufferException e) {
         fail(
             call,
@@ -171,6 +194,7 @@ public final class ServiceHost {
     }
 
     private void fail(ServiceCall call, Status status, String message) {
+      streams.remove(new StreamKey(call.callId(), call.replyTo())); // a stream that never started
       send(call.replyTo(), CallResult.failure(call.callId(), status, message));
     }
 
