@@ -2,6 +2,7 @@ package io.meshwork.node;
 
 import io.meshwork.node.config.NodeSettings;
 import io.meshwork.node.hosting.ServiceHosting;
+import io.meshwork.node.routing.MeshCalls;
 import io.meshwork.node.routing.ServiceDirectory;
 import io.meshwork.service.ServiceContext;
 import io.meshwork.service.ServiceDefinition;
@@ -71,7 +72,11 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
             cluster.selfMember().address().toString(),
             msg.endpoint().getHostString() + ":" + msg.endpoint().getPort(),
             new ArrayList<>(settings.hostedServices().keySet()),
-            Set.copyOf(cluster.selfMember().getRoles()));
+            Set.copyOf(cluster.selfMember().getRoles()),
+            new MeshCalls(
+                getContext().getSystem(),
+                NodeRuntime.get(getContext().getSystem()),
+                settings.endpoint().eventLoopDispatcher()));
     ServiceHosting.spawnAll(getContext(), definitions, context, settings.servicesDispatcher());
     NodeRuntime.get(getContext().getSystem()).hostedServices(definitions.keySet());
     return this;

@@ -11,13 +11,30 @@ public final class ServiceContext {
   private final String clientEndpoint;
   private final List<String> hostedServices;
   private final Set<String> roles;
+  private final MeshCaller mesh;
 
+  /** A context with no mesh to call into ({@link MeshCaller#NONE}), e.g. for unit tests. */
   public ServiceContext(
       String nodeAddress, String clientEndpoint, List<String> hostedServices, Set<String> roles) {
+    this(nodeAddress, clientEndpoint, hostedServices, roles, MeshCaller.NONE);
+  }
+
+  public ServiceContext(
+      String nodeAddress,
+      String clientEndpoint,
+      List<String> hostedServices,
+      Set<String> roles,
+      MeshCaller mesh) {
     this.nodeAddress = requireNonNull(nodeAddress, "nodeAddress");
     this.clientEndpoint = requireNonNull(clientEndpoint, "clientEndpoint");
     this.hostedServices = List.copyOf(requireNonNull(hostedServices, "hostedServices"));
     this.roles = Set.copyOf(requireNonNull(roles, "roles"));
+    this.mesh = requireNonNull(mesh, "mesh");
+  }
+
+  /** Calls other services by name through the mesh (see {@link MeshCaller}). */
+  public MeshCaller mesh() {
+    return mesh;
   }
 
   /** The hosting node's cluster address, {@code pekko://meshwork@host:port}. */
