@@ -105,7 +105,7 @@ public final class TestNodes implements AutoCloseable {
     nodes.clear();
   }
 
-  static int freePort() {
+  public static int freePort() {
     try (ServerSocket s = new ServerSocket(0)) {
       s.setReuseAddress(true);
       return s.getLocalPort();
