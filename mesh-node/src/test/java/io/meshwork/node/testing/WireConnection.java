@@ -87,6 +87,28 @@ public final class WireConnection implements AutoCloseable {
     }
   }
 
+  /**
+   * The next reply if one starts arriving within {@code wait}, else null. (Waits for a first byte,
+   * then reads the whole frame, so a frame is never cut by the timeout.)
+   */
+  public Reply readWithin(java.time.Duration wait) {
+    long deadline = System.nanoTime() + wait.toNanos();
+    try {
+      while (in.available() == 0) {
+        if (System.nanoTime() - deadline >= 0) {
+          return null;
+        }
+        Thread.sleep(5);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+    return read();
+  }
+
   /** True when the node has closed the connection: end of stream within 15 s. */
   public boolean closedByNode() {
     try {
