@@ -72,7 +72,7 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
             msg.endpoint().getHostString() + ":" + msg.endpoint().getPort(),
             new ArrayList<>(settings.hostedServices().keySet()),
             Set.copyOf(cluster.selfMember().getRoles()));
-    ServiceHosting.spawnAll(getContext(), definitions, context, settings.servicesDispatcher());
+    ServiceHosting.spawnAll(getContext(), definitions, context, settings);
     NodeRuntime.get(getContext().getSystem()).hostedServices(definitions.keySet());
     return this;
   }
