@@ -19,7 +19,7 @@ class NodeConfigTest {
     assertThat(s.clusterPort()).isEqualTo(2550);
     assertThat(s.managementPort()).isEqualTo(8558);
     assertThat(s.seedNodes()).isEmpty();
-    assertThat(s.hostedServices()).containsOnlyKeys("echo", "info");
+    assertThat(s.hostedServices()).containsOnlyKeys("echo", "hash", "info");
     assertThat(s.serviceDispatchers()).isEmpty();
     assertThat(s.endpoint().maxFrameBytes()).isEqualTo(1024 * 1024);
     assertThat(s.endpoint().defaultDeadline()).isEqualTo(Duration.ofSeconds(5));
@@ -64,7 +64,7 @@ class NodeConfigTest {
     assertThatThrownBy(() -> NodeSettings.fromConfig(c))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("\"nope\"")
-        .hasMessageContaining("echo, info");
+        .hasMessageContaining("echo, hash, info");
   }
 
   @Test
@@ -134,7 +134,7 @@ class NodeConfigTest {
     assertThatThrownBy(() -> NodeSettings.fromConfig(c))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("meshwork.service-dispatchers.hsah: no service \"hsah\"")
-        .hasMessageContaining("echo, info");
+        .hasMessageContaining("echo, hash, info");
   }
 
   @Test
