@@ -77,7 +77,7 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
                 getContext().getSystem(),
                 NodeRuntime.get(getContext().getSystem()),
                 settings.endpoint().eventLoopDispatcher()));
-    ServiceHosting.spawnAll(getContext(), definitions, context, settings.servicesDispatcher());
+    ServiceHosting.spawnAll(getContext(), definitions, context, settings);
     NodeRuntime.get(getContext().getSystem()).hostedServices(definitions.keySet());
     return this;
   }

@@ -3,7 +3,9 @@ package io.meshwork.node.config;
 import static java.util.Objects.requireNonNull;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,6 +19,8 @@ import java.util.TreeMap;
  *
  * @param seedNodes seed nodes' cluster addresses as {@code host:port}; empty to start a new cluster
  * @param hostedServices the services this node hosts: name to MeshService class name, sorted
+ * @param servicesDispatcher dispatcher of the services that do not declare blocking()
+ * @param serviceDispatchers per-service dispatchers, by service name: they win over the others
  */
 public record NodeSettings(
     String host,
@@ -27,7 +31,8 @@ public record NodeSettings(
     EndpointSettings endpoint,
     Duration listingSettleTime,
     long arteryMaxFrameBytes,
-    String servicesDispatcher) {
+    String servicesDispatcher,
+    Map<String, String> serviceDispatchers) {
 
   /** Cluster name; every node of a Meshwork cluster uses the same ActorSystem name. */
   public static final String SYSTEM_NAME = "meshwork";
@@ -38,12 +43,33 @@ public record NodeSettings(
    */
   public static final String EVENT_LOOP_DISPATCHER = "meshwork.event-loop-dispatcher";
 
+  /**
+   * The bulkhead: a thread pool for the services that declare {@code blocking()}, so that their
+   * work never holds up the event loops.
+   */
+  public static final String BLOCKING_DISPATCHER = "meshwork.blocking-dispatcher";
+
   public NodeSettings {
     requireNonNull(host, "host");
     seedNodes = List.copyOf(seedNodes);
     hostedServices = java.util.Collections.unmodifiableMap(new TreeMap<>(hostedServices));
     requireNonNull(endpoint, "endpoint");
     requireNonNull(listingSettleTime, "listingSettleTime");
+    requireNonNull(servicesDispatcher, "servicesDispatcher");
+    serviceDispatchers = java.util.Collections.unmodifiableMap(new TreeMap<>(serviceDispatchers));
+  }
+
+  /**
+   * The dispatcher a service runs on: its entry in {@code meshwork.service-dispatchers} if any;
+   * else the bulkhead for a service that declares {@code blocking()}; else {@code
+   * meshwork.services-dispatcher}.
+   */
+  public String dispatcherOf(String service, boolean blocking) {
+    String own = serviceDispatchers.get(service);
+    if (own != null) {
+      return own;
+    }
+    return blocking ? BLOCKING_DISPATCHER : servicesDispatcher;
   }
 
   /** Reads and validates the settings from a fully resolved node config. */
@@ -75,25 +101,74 @@ public record NodeSettings(
                 + ")");
       }
     }
+    Config serviceClasses = m.getConfig("service-classes");
     return new NodeSettings(
         host,
         port(m, "cluster-port"),
         port(m, "management-port"),
         seedNodes(m.getString("seed-nodes")),
-        hostedServices(m.getString("services"), m.getConfig("service-classes")),
+        hostedServices(m.getString("services"), serviceClasses),
         endpoint,
         m.getDuration("routing.listing-settle-time"),
         arteryMaxFrame,
-        dispatcher(config, m.getString("services-dispatcher")));
+        dispatcher(config, "meshwork.services-dispatcher", m.getString("services-dispatcher")),
+        serviceDispatchers(config, m.getConfig("service-dispatchers"), serviceClasses));
   }
 
-  private static String dispatcher(Config config, String id) {
-    if (!config.hasPath(id) || !config.getConfig(id).hasPath("type")) {
+  /**
+   * Reads {@code meshwork.service-dispatchers}: each key a service of {@code service-classes}
+   * (hosted here or not: one config serves every node), each value a dispatcher's config path.
+   */
+  private static Map<String, String> serviceDispatchers(
+      Config config, Config serviceDispatchers, Config serviceClasses) {
+    Map<String, String> known = serviceClasses(serviceClasses);
+    Map<String, String> dispatchers = new TreeMap<>();
+    for (Map.Entry<String, ConfigValue> e : serviceDispatchers.root().entrySet()) {
+      String key = "meshwork.service-dispatchers." + e.getKey();
+      if (!known.containsKey(e.getKey())) {
+        throw new IllegalArgumentException(
+            key
+                + ": no service \""
+                + e.getKey()
+                + "\" (expected one of: "
+                + String.join(", ", known.keySet())
+                + "; quote a name that contains dots)");
+      }
+      ConfigValue value = e.getValue();
+      if (value.valueType() != ConfigValueType.STRING) {
+        throw new IllegalArgumentException(
+            key
+                + ": "
+                + value.render()
+                + " (expected: the config path of a dispatcher as a string, e.g. \""
+                + BLOCKING_DISPATCHER
+                + "\")");
+      }
+      dispatchers.put(e.getKey(), dispatcher(config, key, (String) value.unwrapped()));
+    }
+    return dispatchers;
+  }
+
+  /** Checks that {@code id} is the config path of a dispatcher: an object with a type. */
+  private static String dispatcher(Config config, String key, String id) {
+    boolean found;
+    try {
+      found =
+          config.hasPath(id)
+              && config.getValue(id).valueType() == ConfigValueType.OBJECT
+              && config.getConfig(id).hasPath("type");
+    } catch (ConfigException.BadPath e) {
+      found = false; // not even a path, e.g. "my dispatcher"
+    }
+    if (!found) {
       throw new IllegalArgumentException(
-          "meshwork.services-dispatcher: \""
+          key
+              + ": \""
               + id
               + "\" (expected: the config path of a dispatcher, e.g. "
               + EVENT_LOOP_DISPATCHER
+              + " or "
+              + BLOCKING_DISPATCHER
               + ")");
     }
     return id;
@@ -133,10 +208,7 @@ public record NodeSettings(
 
   /** Resolves MESH_SERVICES against the known service classes. */
   static Map<String, String> hostedServices(String selection, Config serviceClasses) {
-    Map<String, String> known = new TreeMap<>();
-    for (Map.Entry<String, ConfigValue> e : serviceClasses.root().entrySet()) {
-      known.put(e.getKey(), String.valueOf(e.getValue().unwrapped()));
-    }
+    Map<String, String> known = serviceClasses(serviceClasses);
     String s = selection.trim();
     if (s.isEmpty() || s.equals("all")) {
       return known;
@@ -162,6 +234,15 @@ public record NodeSettings(
       chosen.put(name, cls);
     }
     return chosen;
+  }
+
+  /** Every service this node could host: name to class name, sorted. */
+  private static Map<String, String> serviceClasses(Config serviceClasses) {
+    Map<String, String> known = new TreeMap<>();
+    for (Map.Entry<String, ConfigValue> e : serviceClasses.root().entrySet()) {
+      known.put(e.getKey(), String.valueOf(e.getValue().unwrapped()));
+    }
+    return known;
   }
 
   private static int port(Config m, String key) {

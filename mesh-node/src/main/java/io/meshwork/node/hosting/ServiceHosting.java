@@ -1,5 +1,6 @@
 package io.meshwork.node.hosting;
 
+import io.meshwork.node.config.NodeSettings;
 import io.meshwork.node.routing.ServiceKeys;
 import io.meshwork.service.MeshService;
 import io.meshwork.service.ServiceContext;
@@ -52,16 +53,18 @@ public final class ServiceHosting {
   }
 
   /**
-   * Spawns and registers one instance of each service as a child of {@code ctx}, on the given
-   * dispatcher (by default the node's event loops).
+   * Spawns and registers one instance of each service as a child of {@code ctx}, on the dispatcher
+   * the settings give it ({@link NodeSettings#dispatcherOf}): by default the node's event loops,
+   * and the bulkhead for a service that declares {@code blocking()}.
    */
   public static List<ActorRef<CallMessage>> spawnAll(
       ActorContext<?> ctx,
       Map<String, ServiceDefinition<?>> definitions,
       ServiceContext context,
-      String dispatcher) {
+      NodeSettings settings) {
     List<ActorRef<CallMessage>> refs = new ArrayList<>();
     for (ServiceDefinition<?> definition : definitions.values()) {
+      String dispatcher = settings.dispatcherOf(definition.name(), definition.blocking());
       ActorRef<Object> instance =
           ctx.spawn(
               ServiceHost.create(definition, context),
@@ -70,7 +73,12 @@ public final class ServiceHosting {
       ActorRef<CallMessage> calls = instance.narrow();
       ctx.getSystem().receptionist().tell(Receptionist.register(ServiceKeys.ALL, calls));
       refs.add(calls);
-      ctx.getLog().info("Hosting service {} at {}", definition.name(), instance.path());
+      ctx.getLog()
+          .info(
+              "Hosting service {} at {} on dispatcher {}",
+              definition.name(),
+              instance.path(),
+              dispatcher);
     }
     return refs;
   }

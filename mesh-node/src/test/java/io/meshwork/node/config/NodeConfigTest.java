@@ -19,7 +19,8 @@ class NodeConfigTest {
     assertThat(s.clusterPort()).isEqualTo(2550);
     assertThat(s.managementPort()).isEqualTo(8558);
     assertThat(s.seedNodes()).isEmpty();
-    assertThat(s.hostedServices()).containsOnlyKeys("echo", "info");
+    assertThat(s.hostedServices()).containsOnlyKeys("echo", "hash", "info");
+    assertThat(s.serviceDispatchers()).isEmpty();
     assertThat(s.endpoint().maxFrameBytes()).isEqualTo(1024 * 1024);
     assertThat(s.endpoint().defaultDeadline()).isEqualTo(Duration.ofSeconds(5));
   }
@@ -63,7 +64,7 @@ class NodeConfigTest {
     assertThatThrownBy(() -> NodeSettings.fromConfig(c))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("\"nope\"")
-        .hasMessageContaining("echo, info");
+        .hasMessageContaining("echo, hash, info");
   }
 
   @Test
@@ -105,5 +106,69 @@ class NodeConfigTest {
         NodeConfig.load(
             ConfigFactory.parseMap(Map.of("meshwork.endpoint.service-ports.echo", 7710)), false);
     assertThat(NodeSettings.fromConfig(fine).endpoint().servicePorts()).containsEntry("echo", 7710);
+  }
+
+  @Test
+  void blockingServicesRunOnTheBulkheadAndTheOthersOnTheServicesDispatcher() {
+    NodeSettings s = NodeSettings.fromConfig(NodeConfig.load(ConfigFactory.empty(), false));
+    assertThat(s.dispatcherOf("info", true)).isEqualTo("meshwork.blocking-dispatcher");
+    assertThat(s.dispatcherOf("info", false)).isEqualTo("meshwork.event-loop-dispatcher");
+  }
+
+  @Test
+  void aServiceDispatcherWinsForAnyServiceBlockingOrNot() {
+    Config c =
+        NodeConfig.load(
+            ConfigFactory.parseMap(
+                Map.of(
+                    "meshwork.service-dispatchers.info", "pekko.actor.default-dispatcher",
+                    "meshwork.service-dispatchers.echo", "meshwork.blocking-dispatcher")),
+            false);
+    NodeSettings s = NodeSettings.fromConfig(c);
+    assertThat(s.dispatcherOf("info", true)).isEqualTo("pekko.actor.default-dispatcher");
+    assertThat(s.dispatcherOf("echo", false)).isEqualTo("meshwork.blocking-dispatcher");
+    assertThat(s.serviceDispatchers()).hasSize(2);
+  }
+
+  @Test
+  void aServiceDispatcherThatIsNotADispatcherFailsStartUpNamingTheKey() {
+    for (String path : new String[] {"no.such.dispatcher", "meshwork.host", "not a path", ""}) {
+      Config c =
+          NodeConfig.load(
+              ConfigFactory.parseMap(Map.of("meshwork.service-dispatchers.echo", path)), false);
+      assertThatThrownBy(() -> NodeSettings.fromConfig(c))
+          .as("path \"%s\"", path)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage(
+              "meshwork.service-dispatchers.echo: \""
+                  + path
+                  + "\" (expected: the config path of a dispatcher, e.g."
+                  + " meshwork.event-loop-dispatcher or meshwork.blocking-dispatcher)");
+    }
+  }
+
+  @Test
+  void aServiceDispatcherForAnUnknownServiceFailsStartUpNamingTheKnownOnes() {
+    Config c =
+        NodeConfig.load(
+            ConfigFactory.parseMap(
+                Map.of("meshwork.service-dispatchers.hsah", "meshwork.blocking-dispatcher")),
+            false);
+    assertThatThrownBy(() -> NodeSettings.fromConfig(c))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("meshwork.service-dispatchers.hsah: no service \"hsah\"")
+        .hasMessageContaining("echo, hash, info");
+  }
+
+  @Test
+  void aServiceDispatcherThatIsNotAStringFailsStartUp() {
+    Config c =
+        NodeConfig.load(
+            ConfigFactory.parseString("meshwork.service-dispatchers.echo { type = Dispatcher }"),
+            false);
+    assertThatThrownBy(() -> NodeSettings.fromConfig(c))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("meshwork.service-dispatchers.echo: ")
+        .hasMessageContaining("expected: the config path of a dispatcher as a string");
   }
 }

@@ -42,12 +42,14 @@ public final class ServiceDefinition<C> {
   private final Map<String, MethodSpec<?, ?, C>> methods;
   private final MethodSpec<ByteString, ByteString, C> anyMethod;
   private final Function<ServiceContext, Behavior<C>> behaviorFactory;
+  private final boolean blocking;
 
   private ServiceDefinition(Builder<C> builder) {
     this.name = builder.name;
     this.methods = Collections.unmodifiableMap(new LinkedHashMap<>(builder.methods));
     this.anyMethod = builder.anyMethod;
     this.behaviorFactory = builder.behaviorFactory;
+    this.blocking = builder.blocking;
   }
 
   /** Starts a definition of the service {@code name} (lower case letters, digits, '-', '_', '.'). */
@@ -95,12 +97,21 @@ public final class ServiceDefinition<C> {
     return requireNonNull(behaviorFactory.apply(context), "behavior factory returned null");
   }
 
+  /**
+   * True when the service declared {@link Builder#blocking()}: it does CPU-heavy or blocking work,
+   * so the node hosts it on a dispatcher of its own rather than on the event loops.
+   */
+  public boolean blocking() {
+    return blocking;
+  }
+
   /** Builds a {@link ServiceDefinition}. */
   public static final class Builder<C> {
     private final String name;
     private final Map<String, MethodSpec<?, ?, C>> methods = new LinkedHashMap<>();
     private MethodSpec<ByteString, ByteString, C> anyMethod;
     private Function<ServiceContext, Behavior<C>> behaviorFactory;
+    private boolean blocking;
 
     private Builder(String name) {
       requireNonNull(name, "name");
@@ -217,6 +228,20 @@ public final class ServiceDefinition<C> {
     /** The behaviour of one service instance; called once per instance (and per restart). */
     public Builder<C> behavior(Function<ServiceContext, Behavior<C>> behaviorFactory) {
       this.behaviorFactory = requireNonNull(behaviorFactory, "behaviorFactory");
+      return this;
+    }
+
+    /**
+     * Declares that this service does CPU-heavy or blocking work: hashing, compression, blocking
+     * IO, a JDBC call, a {@code Thread.sleep}. The node then runs its instances on a bulkhead, a
+     * thread pool of their own ({@code meshwork.blocking-dispatcher} unless {@code
+     * meshwork.service-dispatchers} names another), instead of on the event loops that read and
+     * answer every connection, so that a busy instance delays only its own calls. The price is a
+     * thread hand-off per call each way: a service that answers at once and never blocks should not
+     * declare it.
+     */
+    public Builder<C> blocking() {
+      this.blocking = true;
       return this;
     }
 
