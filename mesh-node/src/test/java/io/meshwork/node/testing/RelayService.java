@@ -31,8 +31,8 @@ public final class RelayService implements MeshService {
 
   record Slow(Call<StringValue, StringValue> call) implements Command {}
 
-  /** A mesh call's outcome, back on the actor. */
-  record Done<R>(Call<?, R> call, R reply, Throwable failure) implements Command {}
+  /** A mesh call's outcome, back on the actor, with the way to answer its call. */
+  record Done(Runnable answer) implements Command {}
 
   @Override
   public ServiceDefinition<?> definition() {
@@ -91,7 +91,7 @@ public final class RelayService implements MeshService {
               .onMessage(
                   Done.class,
                   d -> {
-                    answer(d);
+                    d.answer().run();
                     return Behaviors.same();
                   })
               .build();
@@ -100,16 +100,16 @@ public final class RelayService implements MeshService {
 
   private static <R> void pipe(
       org.apache.pekko.actor.typed.javadsl.ActorContext<Command> ctx, Call<?, R> call, CompletionStage<R> stage) {
-    ctx.pipeToSelf(stage, (reply, failure) -> new Done<>(call, reply, failure));
+    ctx.pipeToSelf(stage, (reply, failure) -> new Done(() -> answer(call, reply, failure)));
   }
 
-  private static <R> void answer(Done<R> d) {
-    if (d.failure() instanceof ServiceException se) {
-      d.call().fail(se.status(), "relayed: " + se.getMessage());
-    } else if (d.failure() != null) {
-      d.call().fail(Status.INTERNAL, "relayed: " + d.failure());
+  private static <R> void answer(Call<?, R> call, R reply, Throwable failure) {
+    if (failure instanceof ServiceException se) {
+      call.fail(se.status(), "relayed: " + se.getMessage());
+    } else if (failure != null) {
+      call.fail(Status.INTERNAL, "relayed: " + failure);
     } else {
-      d.call().reply(d.reply());
+      call.reply(reply);
     }
   }
 
