@@ -1,0 +1,147 @@
+package io.meshwork.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.meshwork.node.testing.TestNodes;
+import io.meshwork.node.testing.WireConnection;
+import io.meshwork.protocol.v1.Reply;
+import io.meshwork.protocol.v1.Request;
+import io.meshwork.protocol.v1.Status;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** The proxy service against a real HTTP back end started by the test. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ProxyTest {
+  private final TestNodes nodes = new TestNodes();
+  private final ConcurrentLinkedQueue<String> tracesSeen = new ConcurrentLinkedQueue<>();
+  private HttpServer backend;
+  private MeshNode node;
+
+  @BeforeAll
+  void start() throws IOException {
+    backend = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
+    backend.setExecutor(Executors.newFixedThreadPool(8));
+    backend.createContext(
+        "/upper",
+        ex -> {
+          String trace = ex.getRequestHeaders().getFirst("x-mesh-trace");
+          if (trace != null) {
+            tracesSeen.add(trace);
+          }
+          respond(ex, 200, new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8).toUpperCase(Locale.ROOT));
+        });
+    backend.createContext(
+        "/slow",
+        ex -> {
+          try {
+            Thread.sleep(2_000);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          respond(ex, 200, "late");
+        });
+    backend.createContext("/fail", ex -> respond(ex, 500, "boom"));
+    backend.createContext("/missing", ex -> respond(ex, 404, "no such thing"));
+    backend.start();
+    String base = "http://127.0.0.1:" + backend.getAddress().getPort();
+    Map<String, Object> conf = new HashMap<>();
+    conf.put("meshwork.proxy.routes.upper", base + "/upper");
+    conf.put("meshwork.proxy.routes.slow", base + "/slow");
+    conf.put("meshwork.proxy.routes.fail", base + "/fail");
+    conf.put("meshwork.proxy.routes.missing", base + "/missing");
+    conf.put("meshwork.proxy.routes.down", "http://127.0.0.1:" + TestNodes.freePort() + "/nobody");
+    node = nodes.start("proxy", null, conf);
+    TestNodes.awaitUp(node);
+  }
+
+  @AfterAll
+  void stop() {
+    nodes.close();
+    backend.stop(0);
+  }
+
+  private static void respond(HttpExchange ex, int code, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    ex.sendResponseHeaders(code, bytes.length);
+    ex.getResponseBody().write(bytes);
+    ex.close();
+  }
+
+  private static Request proxy(long id, String route, String body, int deadlineMs) {
+    return Request.newBuilder()
+        .setId(id)
+        .setService("proxy")
+        .setMethod(route)
+        .setPayload(ByteString.copyFromUtf8(body))
+        .setDeadlineMs(deadlineMs)
+        .putHeaders("trace", "t-" + id)
+        .build();
+  }
+
+  private Reply call(Request request) {
+    try (WireConnection c = new WireConnection(TestNodes.endpoint(node))) {
+      Reply reply = c.call(request);
+      for (int i = 0; i < 50 && reply.getStatus() == Status.UNAVAILABLE && reply.getError().contains("not known yet"); i++) {
+        reply = c.call(request); // listings still arriving on a fresh node
+      }
+      return reply;
+    }
+  }
+
+  @Test
+  void aCallBecomesAPostAndTheResponseBodyTheReplyWithHeadersForwarded() {
+    Reply reply = call(proxy(1, "upper", "hello middle-end", 0));
+    assertThat(reply.getStatus()).as(reply.getError()).isEqualTo(Status.OK);
+    assertThat(reply.getPayload().toStringUtf8()).isEqualTo("HELLO MIDDLE-END");
+    assertThat(tracesSeen).contains("t-1");
+  }
+
+  @Test
+  void manyPipelinedCallsShareThePooledClient() {
+    try (WireConnection c = new WireConnection(TestNodes.endpoint(node))) {
+      call(proxy(1, "upper", "warm", 0));
+      for (int id = 1; id <= 200; id++) {
+        c.write(proxy(id, "upper", "m" + id, 0));
+      }
+      c.flush();
+      Map<Long, String> got = new HashMap<>();
+      for (int i = 0; i < 200; i++) {
+        Reply r = c.read();
+        assertThat(r.getStatus()).as(r.getError()).isEqualTo(Status.OK);
+        got.put(r.getId(), r.getPayload().toStringUtf8());
+      }
+      got.forEach((id, body) -> assertThat(body).isEqualTo("M" + id));
+    }
+  }
+
+  @Test
+  void httpFailuresBecomeStatuses() {
+    Reply fail = call(proxy(1, "fail", "x", 0));
+    assertThat(fail.getStatus()).isEqualTo(Status.UNAVAILABLE);
+    assertThat(fail.getError()).contains("HTTP 500").contains("boom");
+    Reply missing = call(proxy(2, "missing", "x", 0));
+    assertThat(missing.getStatus()).isEqualTo(Status.NOT_FOUND);
+    Reply down = call(proxy(3, "down", "x", 0));
+    assertThat(down.getStatus()).isEqualTo(Status.UNAVAILABLE);
+    assertThat(down.getError()).contains("unreachable");
+    Reply slow = call(proxy(4, "slow", "x", 400));
+    assertThat(slow.getStatus()).isEqualTo(Status.DEADLINE_EXCEEDED);
+    Reply unknown = call(proxy(5, "nope", "x", 0));
+    assertThat(unknown.getStatus()).isEqualTo(Status.BAD_REQUEST);
+    assertThat(unknown.getError()).contains("down, fail, missing, slow, upper");
+  }
+}

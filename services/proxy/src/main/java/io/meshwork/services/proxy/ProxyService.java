@@ -1,0 +1,168 @@
+package io.meshwork.services.proxy;
+
+import com.google.protobuf.ByteString;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValue;
+import io.meshwork.protocol.v1.Status;
+import io.meshwork.service.Call;
+import io.meshwork.service.MeshService;
+import io.meshwork.service.ServiceDefinition;
+import io.meshwork.service.ServiceException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.stream.Materializer;
+
+/**
+ * {@code proxy}: the middle-end. Forwards a call to a back-end HTTP service: the method names a
+ * route ({@code meshwork.proxy.routes { users = "http://10.0.0.5:8080/users" }}), the payload
+ * becomes the body of a {@code POST} to it (through pekko-http's pooled client), and the response
+ * body becomes the reply. HTTP failures become statuses: the back end unreachable or answering
+ * 5xx: {@code UNAVAILABLE}; slower than the caller's deadline: {@code DEADLINE_EXCEEDED}; 404:
+ * {@code NOT_FOUND}; 400/422: {@code BAD_REQUEST}; 401: {@code UNAUTHENTICATED}; 403: {@code
+ * PERMISSION_DENIED}; 429, or the client's connection pool full: {@code OVERLOADED}. Request
+ * headers travel as HTTP headers {@code x-mesh-<name>}.
+ */
+public final class ProxyService implements MeshService {
+  /** Records the outcome of one forwarded call on the actor. */
+  private record Done(Call<ByteString, ByteString> call, ByteString body, Throwable failure) {}
+
+  @Override
+  public ServiceDefinition<?> definition() {
+    return ServiceDefinition.<Object>builder("proxy")
+        .anyMethod(call -> call)
+        .behavior(context -> behavior())
+        .build();
+  }
+
+  private static Behavior<Object> behavior() {
+    return Behaviors.setup(
+        ctx -> {
+          Config config = ctx.getSystem().settings().config().getConfig("meshwork.proxy");
+          Map<String, String> routes = routes(config.getConfig("routes"));
+          long maxBody = config.getBytes("max-response-size");
+          Http http = Http.get(ctx.getSystem());
+          Materializer materializer = Materializer.matFromSystem(ctx.getSystem());
+          return Behaviors.receive(Object.class)
+              .onMessage(
+                  Call.class,
+                  raw -> {
+                    @SuppressWarnings("unchecked")
+                    Call<ByteString, ByteString> call = (Call<ByteString, ByteString>) raw;
+                    String uri = routes.get(call.method());
+                    if (uri == null) {
+                      throw new ServiceException(
+                          Status.BAD_REQUEST,
+                          "no route \"" + call.method() + "\" (expected one of: "
+                              + String.join(", ", routes.keySet()) + ")");
+                    }
+                    Duration timeout = call.remaining();
+                    HttpRequest request =
+                        HttpRequest.POST(uri)
+                            .withEntity(ContentTypes.APPLICATION_OCTET_STREAM, call.request().toByteArray());
+                    for (Map.Entry<String, String> h : call.headers().entrySet()) {
+                      request = request.addHeader(RawHeader.create("x-mesh-" + h.getKey(), h.getValue()));
+                    }
+                    CompletableFuture<ByteString> outcome =
+                        http.singleRequest(request)
+                            .toCompletableFuture()
+                            .thenCompose(response -> body(response, maxBody, timeout, materializer, uri))
+                            .orTimeout(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+                    ctx.pipeToSelf(outcome, (body, failure) -> new Done(call, body, failure));
+                    return Behaviors.same();
+                  })
+              .onMessage(
+                  Done.class,
+                  d -> {
+                    answer(d, uri(routes, d.call()));
+                    return Behaviors.same();
+                  })
+              .build();
+        });
+  }
+
+  private static String uri(Map<String, String> routes, Call<?, ?> call) {
+    return routes.get(call.method());
+  }
+
+  private static CompletableFuture<ByteString> body(
+      HttpResponse response, long maxBody, Duration timeout, Materializer materializer, String uri) {
+    int code = response.status().intValue();
+    return response
+        .entity()
+        .withSizeLimit(maxBody)
+        .toStrict(Math.max(1, timeout.toMillis()), materializer)
+        .toCompletableFuture()
+        .thenApply(
+            strict -> {
+              ByteString body = ByteString.copyFrom(strict.getData().toArrayUnsafe());
+              if (code >= 200 && code < 300) {
+                return body;
+              }
+              String text = body.size() > 200 ? body.substring(0, 200).toStringUtf8() + "..." : body.toStringUtf8();
+              throw new ServiceException(
+                  statusOf(code), "back end " + uri + " answered HTTP " + code + ": " + text);
+            });
+  }
+
+  static Status statusOf(int httpCode) {
+    return switch (httpCode) {
+      case 400, 422 -> Status.BAD_REQUEST;
+      case 401 -> Status.UNAUTHENTICATED;
+      case 403 -> Status.PERMISSION_DENIED;
+      case 404 -> Status.NOT_FOUND;
+      case 429 -> Status.OVERLOADED;
+      case 408, 504 -> Status.DEADLINE_EXCEEDED;
+      default -> httpCode >= 500 ? Status.UNAVAILABLE : Status.INTERNAL;
+    };
+  }
+
+  private static void answer(Done d, String uri) {
+    Throwable failure = d.failure();
+    while (failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null) {
+      failure = failure.getCause();
+    }
+    if (failure == null) {
+      d.call().reply(d.body());
+    } else if (failure instanceof ServiceException se) {
+      d.call().fail(se.status(), se.getMessage());
+    } else if (failure instanceof TimeoutException) {
+      d.call().fail(Status.DEADLINE_EXCEEDED, "back end " + uri + " did not answer within the deadline");
+    } else if (failure instanceof org.apache.pekko.stream.BufferOverflowException) {
+      d.call()
+          .fail(
+              Status.OVERLOADED,
+              "the proxy's connection pool to " + uri + " is full (pekko.http.host-connection-pool."
+                  + "max-open-requests); retry later");
+    } else {
+      String why = String.valueOf(failure.getMessage());
+      d.call()
+          .fail(
+              Status.UNAVAILABLE,
+              "back end " + uri + " unreachable: " + (why.length() > 200 ? why.substring(0, 200) + "..." : why));
+    }
+  }
+
+  private static Map<String, String> routes(Config routes) {
+    Map<String, String> map = new TreeMap<>();
+    for (Map.Entry<String, ConfigValue> e : routes.root().entrySet()) {
+      String uri = String.valueOf(e.getValue().unwrapped());
+      if (!uri.startsWith("http://") && !uri.startsWith("https://")) {
+        throw new IllegalArgumentException(
+            "meshwork.proxy.routes." + e.getKey() + ": \"" + uri + "\" (expected: an http:// or https:// URI)");
+      }
+      map.put(e.getKey(), uri);
+    }
+    return map;
+  }
+}
