@@ -1,0 +1,106 @@
+package io.meshwork.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meshwork.node.testing.Poll;
+import io.meshwork.node.testing.TestNodes;
+import io.meshwork.node.testing.WireConnection;
+import io.meshwork.protocol.services.v1.AcquireReply;
+import io.meshwork.protocol.services.v1.AcquireRequest;
+import io.meshwork.protocol.v1.Reply;
+import io.meshwork.protocol.v1.Request;
+import io.meshwork.protocol.v1.Status;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** The ratelimit service on three nodes: one bucket per key for the whole cluster. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RatelimitTest {
+  private static final Map<String, Object> CONF =
+      Map.of("meshwork.ratelimit.capacity", 5, "meshwork.ratelimit.refill-per-second", 1);
+  private final TestNodes nodes = new TestNodes();
+  private MeshNode a;
+  private MeshNode b;
+  private MeshNode c;
+
+  @BeforeAll
+  void start() {
+    a = nodes.start("ratelimit", null, CONF);
+    b = nodes.start("ratelimit", a, CONF);
+    c = nodes.start("ratelimit", a, CONF);
+    TestNodes.awaitUp(a, b, c);
+  }
+
+  @AfterAll
+  void stop() {
+    nodes.close();
+  }
+
+  private static Reply acquire(WireConnection conn, long id, String key, int permits) {
+    return conn.call(
+        Request.newBuilder()
+            .setId(id)
+            .setService("ratelimit")
+            .setMethod("acquire")
+            .setPayload(AcquireRequest.newBuilder().setKey(key).setPermits(permits).build().toByteString())
+            .setDeadlineMs(10_000)
+            .build());
+  }
+
+  private static AcquireReply ok(Reply reply) throws Exception {
+    assertThat(reply.getStatus()).as(reply.getError()).isEqualTo(Status.OK);
+    return AcquireReply.parseFrom(reply.getPayload());
+  }
+
+  @Test
+  void aKeysBucketIsSharedByEveryNodeAndRefills() throws Exception {
+    try (WireConnection viaA = new WireConnection(TestNodes.endpoint(a));
+        WireConnection viaB = new WireConnection(TestNodes.endpoint(b));
+        WireConnection viaC = new WireConnection(TestNodes.endpoint(c))) {
+      // The first call waits for the shard to be allocated and the listings to settle.
+      long[] id = {0};
+      Poll.until(
+          Duration.ofSeconds(30),
+          "ratelimit answers",
+          () -> acquire(viaA, ++id[0], "warm-up", 1).getStatus() == Status.OK);
+      String key = "user-42";
+      // Five permits in all, taken through three different nodes.
+      assertThat(ok(acquire(viaA, ++id[0], key, 2)).getAllowed()).isTrue();
+      assertThat(ok(acquire(viaB, ++id[0], key, 2)).getAllowed()).isTrue();
+      AcquireReply last = ok(acquire(viaC, ++id[0], key, 1));
+      assertThat(last.getAllowed()).isTrue();
+      assertThat(last.getRemaining()).isZero();
+      // Empty now, whichever node is asked; the answer says how long to wait (1 per second).
+      AcquireReply denied = ok(acquire(viaB, ++id[0], key, 2));
+      assertThat(denied.getAllowed()).isFalse();
+      assertThat(denied.getWaitMs()).isBetween(1000L, 2000L);
+      assertThat(ok(acquire(viaA, ++id[0], key, 1)).getAllowed()).isFalse();
+      // Another key has a bucket of its own.
+      assertThat(ok(acquire(viaC, ++id[0], "user-43", 5)).getAllowed()).isTrue();
+      // After the wait, the bucket has refilled enough.
+      Thread.sleep(denied.getWaitMs() + 100);
+      assertThat(ok(acquire(viaC, ++id[0], key, 2)).getAllowed()).isTrue();
+    }
+  }
+
+  @Test
+  void badKeysAndPermitsAreBadRequests() {
+    try (WireConnection conn = new WireConnection(TestNodes.endpoint(b))) {
+      long[] id = {0};
+      Poll.until(
+          Duration.ofSeconds(30),
+          "ratelimit answers",
+          () -> acquire(conn, ++id[0], "k", 1).getStatus() == Status.OK);
+      Reply empty = acquire(conn, ++id[0], "", 1);
+      assertThat(empty.getStatus()).isEqualTo(Status.BAD_REQUEST);
+      assertThat(empty.getError()).contains("key");
+      Reply tooMany = acquire(conn, ++id[0], "k", 6);
+      assertThat(tooMany.getStatus()).isEqualTo(Status.BAD_REQUEST);
+      assertThat(tooMany.getError()).contains("capacity 5");
+    }
+  }
+}
