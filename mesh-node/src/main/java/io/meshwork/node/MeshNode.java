@@ -36,6 +36,9 @@ import org.slf4j.LoggerFactory;
 public final class MeshNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MeshNode.class);
 
+  /** The cluster role of the nodes hosting a service: this prefix and the service's name. */
+  public static final String SERVICE_ROLE_PREFIX = "meshwork-service-";
+
   private final ActorSystem<NodeGuardian.Command> system;
   private final NodeSettings settings;
   private final CompletionStage<InetSocketAddress> endpoint;
@@ -67,9 +70,17 @@ public final class MeshNode implements AutoCloseable {
     for (String name : settings.hostedServices().keySet()) {
       definitions.put(name, known.get(name));
     }
+    // Every hosted service adds a cluster role, meshwork-service-<name>, so that a service built on
+    // Cluster Sharding or singletons can confine them to the nodes that host it (ratelimit does).
+    List<String> roles = new ArrayList<>(config.getStringList("pekko.cluster.roles"));
+    for (String name : definitions.keySet()) {
+      roles.add(SERVICE_ROLE_PREFIX + name);
+    }
+    Config withRoles =
+        config.withValue("pekko.cluster.roles", com.typesafe.config.ConfigValueFactory.fromIterable(roles));
     ActorSystem<NodeGuardian.Command> system =
         ActorSystem.create(
-            NodeGuardian.create(settings, definitions), NodeSettings.SYSTEM_NAME, config);
+            NodeGuardian.create(settings, definitions), NodeSettings.SYSTEM_NAME, withRoles);
     Map<String, ServiceContract> contracts = new TreeMap<>();
     known.forEach((name, definition) -> contracts.put(name, definition.contract()));
     NodeRuntime.get(system).contracts(contracts);

@@ -3,9 +3,13 @@ package io.meshwork.services.proxy;
 import com.google.protobuf.ByteString;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValue;
+import io.meshwork.protocol.services.v1.AcquireReply;
+import io.meshwork.protocol.services.v1.AcquireRequest;
 import io.meshwork.protocol.v1.Status;
 import io.meshwork.service.Call;
+import io.meshwork.service.MeshCaller.CallOptions;
 import io.meshwork.service.MeshService;
+import io.meshwork.service.ServiceContext;
 import io.meshwork.service.ServiceDefinition;
 import io.meshwork.service.ServiceException;
 import java.time.Duration;
@@ -31,7 +35,9 @@ import org.apache.pekko.stream.Materializer;
  * 5xx: {@code UNAVAILABLE}; slower than the caller's deadline: {@code DEADLINE_EXCEEDED}; 404:
  * {@code NOT_FOUND}; 400/422: {@code BAD_REQUEST}; 401: {@code UNAUTHENTICATED}; 403: {@code
  * PERMISSION_DENIED}; 429, or the client's connection pool full: {@code OVERLOADED}. Request
- * headers travel as HTTP headers {@code x-mesh-<name>}.
+ * headers travel as HTTP headers {@code x-mesh-<name>}. With {@code ratelimit-header} set, the
+ * proxy first asks the {@code ratelimit} service, through the mesh, for a permit for the caller's
+ * key: a service composed of others.
  */
 public final class ProxyService implements MeshService {
   /** Records the outcome of one forwarded call on the actor. */
@@ -41,16 +47,17 @@ public final class ProxyService implements MeshService {
   public ServiceDefinition<?> definition() {
     return ServiceDefinition.<Object>builder("proxy")
         .anyMethod(call -> call)
-        .behavior(context -> behavior())
+        .behavior(ProxyService::behavior)
         .build();
   }
 
-  private static Behavior<Object> behavior() {
+  private static Behavior<Object> behavior(ServiceContext context) {
     return Behaviors.setup(
         ctx -> {
           Config config = ctx.getSystem().settings().config().getConfig("meshwork.proxy");
           Map<String, String> routes = routes(config.getConfig("routes"));
           long maxBody = config.getBytes("max-response-size");
+          String limitHeader = config.getString("ratelimit-header").trim();
           Http http = Http.get(ctx.getSystem());
           Materializer materializer = Materializer.matFromSystem(ctx.getSystem());
           return Behaviors.receive(Object.class)
@@ -67,15 +74,16 @@ public final class ProxyService implements MeshService {
                               + String.join(", ", routes.keySet()) + ")");
                     }
                     Duration timeout = call.remaining();
-                    HttpRequest request =
+                    HttpRequest prepared =
                         HttpRequest.POST(uri)
                             .withEntity(ContentTypes.APPLICATION_OCTET_STREAM, call.request().toByteArray());
                     for (Map.Entry<String, String> h : call.headers().entrySet()) {
-                      request = request.addHeader(RawHeader.create("x-mesh-" + h.getKey(), h.getValue()));
+                      prepared = prepared.addHeader(RawHeader.create("x-mesh-" + h.getKey(), h.getValue()));
                     }
+                    HttpRequest request = prepared;
                     CompletableFuture<ByteString> outcome =
-                        http.singleRequest(request)
-                            .toCompletableFuture()
+                        admit(context, limitHeader, call)
+                            .thenCompose(admitted -> http.singleRequest(request).toCompletableFuture())
                             .thenCompose(response -> body(response, maxBody, timeout, materializer, uri))
                             .orTimeout(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
                     ctx.pipeToSelf(outcome, (body, failure) -> new Done(call, body, failure));
@@ -89,6 +97,43 @@ public final class ProxyService implements MeshService {
                   })
               .build();
         });
+  }
+
+  /**
+   * With {@code meshwork.proxy.ratelimit-header} set, asks the ratelimit service (through the
+   * mesh, within the caller's deadline) for a permit for the caller's key before forwarding:
+   * denied is {@code OVERLOADED} with the wait, and the back end never sees the call.
+   */
+  private static CompletableFuture<Void> admit(
+      ServiceContext context, String limitHeader, Call<ByteString, ByteString> call) {
+    if (limitHeader.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    String key = call.headers().get(limitHeader);
+    if (key == null || key.isEmpty()) {
+      return CompletableFuture.failedFuture(
+          new ServiceException(
+              Status.BAD_REQUEST,
+              "header \"" + limitHeader + "\" missing (expected: the caller's key, which the proxy rate-limits)"));
+    }
+    return context
+        .mesh()
+        .call(
+            "ratelimit",
+            "acquire",
+            AcquireRequest.newBuilder().setKey("proxy:" + key).setPermits(1).build(),
+            AcquireReply.parser(),
+            CallOptions.within(call))
+        .toCompletableFuture()
+        .thenApply(
+            reply -> {
+              if (!reply.getAllowed()) {
+                throw new ServiceException(
+                    Status.OVERLOADED,
+                    "rate limit reached for \"" + key + "\": retry in " + reply.getWaitMs() + " ms");
+              }
+              return null;
+            });
   }
 
   private static String uri(Map<String, String> routes, Call<?, ?> call) {

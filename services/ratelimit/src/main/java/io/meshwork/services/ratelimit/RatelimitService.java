@@ -64,8 +64,12 @@ public final class RatelimitService implements MeshService {
                     + " (expected: capacity >= 1 and refill-per-second > 0)");
           }
           ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
+          // Only the nodes that host ratelimit run its shards and its coordinator: the runtime gives
+          // them the role meshwork-service-ratelimit. (Without the role the coordinator would be
+          // expected on the oldest node of the cluster, which may not host ratelimit at all.)
           sharding.init(
-              Entity.of(BUCKETS, entity -> Bucket.create(capacity, refillPerSecond)));
+              Entity.of(BUCKETS, entity -> Bucket.create(capacity, refillPerSecond))
+                  .withRole("meshwork-service-ratelimit"));
           ActorRef<BucketOutcome> outcomes = ctx.messageAdapter(BucketOutcome.class, Outcome::new);
           String replyTo = ActorRefResolver.get(ctx.getSystem()).toSerializationFormat(outcomes);
           Map<Long, Call<AcquireRequest, AcquireReply>> pending = new HashMap<>();
