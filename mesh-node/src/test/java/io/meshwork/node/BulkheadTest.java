@@ -4,6 +4,7 @@ import static io.meshwork.node.testing.WireConnection.echo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import io.meshwork.node.testing.Poll;
 import io.meshwork.node.testing.TestNodes;
 import io.meshwork.node.testing.WireConnection;
 import io.meshwork.protocol.services.v1.DigestReply;
@@ -24,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -138,9 +140,11 @@ class BulkheadTest {
           .as("threads seen deriving keys")
           .isNotEmpty()
           .allMatch(name -> name.startsWith(BULKHEAD_THREAD));
+      // An echo takes microseconds, so a stack sample may never catch one (it did not, once, in
+      // a full build): whatever is caught must be on the event loops. That echo runs there at
+      // all is shown deterministically by EndpointTest.servicesRunOnTheNodesEventLoops.
       assertThat(threads.get(ECHO_CLASS))
           .as("threads seen echoing")
-          .isNotEmpty()
           .allMatch(name -> name.startsWith(EVENT_LOOP_THREAD));
     } finally {
       calling.set(false);
@@ -320,11 +324,11 @@ class BulkheadTest {
       return sent.get() - completed.get();
     }
 
-    void awaitCompleted(long calls) throws InterruptedException {
-      long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (completed.get() < calls && failures.isEmpty() && System.nanoTime() < giveUp) {
-        Thread.sleep(10);
-      }
+    void awaitCompleted(long calls) {
+      Poll.until(
+          Duration.ofSeconds(30),
+          calls + " hash calls answered",
+          () -> completed.get() >= calls || !failures.isEmpty());
       assertThat(failures).isEmpty();
       assertThat(completed.get()).as("hash calls answered").isGreaterThanOrEqualTo(calls);
     }

@@ -172,12 +172,16 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       call.instance.tell(new CancelCall(call.callId, local ? replyTo : remoteReplies.ref(), reason));
     }
 
-    /** A call id of this connection that is not in flight (ids wrap after 2^24 calls). */
+    /**
+     * A call id of this connection that is not in flight. Ids wrap after 2^24 calls; only then can
+     * one still be in flight, so only then is the table asked (no lookup per call before).
+     */
     private long nextCallId() {
       long id;
       do {
         id = RemoteReplies.callId(connectionNumber, ++nextSequence);
-      } while ((id & RemoteReplies.SEQUENCE_MASK) == 0 || inFlight.get(id) != null);
+      } while ((id & RemoteReplies.SEQUENCE_MASK) == 0
+          || (nextSequence > RemoteReplies.SEQUENCE_MASK && inFlight.get(id) != null));
       return id;
     }
 

@@ -96,11 +96,8 @@ public final class Call<Req, Rep> {
 
   /** Answers the call with a failure status and a human-readable reason. */
   public void fail(Status status, String message) {
-    requireNonNull(status, "status");
+    ServiceException.requireFailure(status);
     requireNonNull(message, "message");
-    if (status == Status.OK || status == Status.UNRECOGNIZED) {
-      throw new IllegalArgumentException("status: " + status + " (expected: a failure status)");
-    }
     complete(new CallResult(callId, status, ByteString.EMPTY, message, false));
   }
 

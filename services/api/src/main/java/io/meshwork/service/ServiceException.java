@@ -17,10 +17,16 @@ public final class ServiceException extends RuntimeException {
 
   public ServiceException(Status status, String message) {
     super(requireNonNull(message, "message"));
-    this.status = requireNonNull(status, "status");
+    this.status = requireFailure(status);
+  }
+
+  /** Checks that {@code status} is one a call can fail with (not OK); returns it. */
+  static Status requireFailure(Status status) {
+    requireNonNull(status, "status");
     if (status == Status.OK || status == Status.UNRECOGNIZED) {
       throw new IllegalArgumentException("status: " + status + " (expected: a failure status)");
     }
+    return status;
   }
 
   public Status status() {

@@ -117,11 +117,8 @@ public final class StreamCall<Req, Rep> {
 
   /** Ends the stream with a failure status and a human-readable reason. */
   public void fail(Status status, String message) {
-    requireNonNull(status, "status");
+    ServiceException.requireFailure(status);
     requireNonNull(message, "message");
-    if (status == Status.OK || status == Status.UNRECOGNIZED) {
-      throw new IllegalArgumentException("status: " + status + " (expected: a failure status)");
-    }
     end(new CallResult(callId, status, ByteString.EMPTY, message, false));
   }
 

@@ -145,6 +145,8 @@ public final class RatelimitService implements MeshService {
       return Behaviors.setup(
           ctx -> {
             ActorRefResolver resolver = ActorRefResolver.get(ctx.getSystem());
+            // Reply paths are the few ratelimit instances' adapters: resolved once each.
+            Map<String, ActorRef<BucketOutcome>> replyPaths = new HashMap<>();
             double[] tokens = {capacity};
             long[] last = {System.nanoTime()};
             return Behaviors.receiveMessage(
@@ -159,7 +161,11 @@ public final class RatelimitService implements MeshService {
                   } else {
                     waitMs = (long) Math.ceil((acquire.getPermits() - tokens[0]) / refillPerSecond * 1000);
                   }
-                  ActorRef<BucketOutcome> replyTo = resolver.resolveActorRef(acquire.getReplyTo());
+                  if (replyPaths.size() > 64) {
+                    replyPaths.clear(); // paths of instances long gone are not kept forever
+                  }
+                  ActorRef<BucketOutcome> replyTo =
+                      replyPaths.computeIfAbsent(acquire.getReplyTo(), resolver::resolveActorRef);
                   replyTo.tell(
                       BucketOutcome.newBuilder()
                           .setCallId(acquire.getCallId())
