@@ -19,7 +19,7 @@ class NodeConfigTest {
     assertThat(s.clusterPort()).isEqualTo(2550);
     assertThat(s.managementPort()).isEqualTo(8558);
     assertThat(s.seedNodes()).isEmpty();
-    assertThat(s.hostedServices()).containsOnlyKeys("echo", "hash", "info", "proxy", "pubsub", "ratelimit");
+    assertThat(s.hostedServices()).containsOnlyKeys("echo", "hash", "info", "kv", "proxy", "pubsub", "ratelimit");
     assertThat(s.serviceDispatchers()).isEmpty();
     assertThat(s.endpoint().maxFrameBytes()).isEqualTo(1024 * 1024);
     assertThat(s.endpoint().defaultDeadline()).isEqualTo(Duration.ofSeconds(5));
@@ -64,7 +64,7 @@ class NodeConfigTest {
     assertThatThrownBy(() -> NodeSettings.fromConfig(c))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("\"nope\"")
-        .hasMessageContaining("echo, hash, info, proxy, pubsub, ratelimit");
+        .hasMessageContaining("echo, hash, info, kv, proxy, pubsub, ratelimit");
   }
 
   @Test
@@ -93,7 +93,7 @@ class NodeConfigTest {
     assertThatThrownBy(() -> NodeSettings.fromConfig(unknown))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("service-ports.nope")
-        .hasMessageContaining("echo, hash, info, proxy, pubsub, ratelimit");
+        .hasMessageContaining("echo, hash, info, kv, proxy, pubsub, ratelimit");
     Config clash =
         NodeConfig.load(
             ConfigFactory.parseMap(
@@ -157,7 +157,7 @@ class NodeConfigTest {
     assertThatThrownBy(() -> NodeSettings.fromConfig(c))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("meshwork.service-dispatchers.hsah: no service \"hsah\"")
-        .hasMessageContaining("echo, hash, info, proxy, pubsub, ratelimit");
+        .hasMessageContaining("echo, hash, info, kv, proxy, pubsub, ratelimit");
   }
 
   @Test

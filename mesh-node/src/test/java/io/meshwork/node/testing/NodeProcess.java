@@ -39,6 +39,11 @@ public final class NodeProcess implements AutoCloseable {
 
   /** Starts {@code java -jar mesh-node.jar} with free ports and the given extra MESH_* variables. */
   public static NodeProcess start(String name, Map<String, String> env) {
+    return start(name, env, List.of());
+  }
+
+  /** As {@link #start(String, Map)}, with extra JVM options (e.g. {@code -Dpekko...=...}). */
+  public static NodeProcess start(String name, Map<String, String> env, List<String> jvmOptions) {
     String jar = System.getProperty("meshwork.node.jar", "target/mesh-node.jar");
     if (!new File(jar).isFile()) {
       throw new IllegalStateException("mesh-node.jar not found at " + jar + " (run mvn package first)");
@@ -52,6 +57,7 @@ public final class NodeProcess implements AutoCloseable {
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       command.add("-Xmx256m");
+      command.addAll(jvmOptions);
       command.add("-jar");
       command.add(jar);
       ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
@@ -121,6 +127,28 @@ public final class NodeProcess implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** SIGKILL ({@code kill -9}): the node gets no chance to leave or flush anything. */
+  public void kill() {
+    process.destroyForcibly();
+    try {
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        throw new AssertionError(name + " still runs 10 s after SIGKILL");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Members this node sees Up, per its management API; -1 when it does not answer. */
+  public int upMembers() {
+    try {
+      return httpGet("/cluster/members").split("\"status\":\"Up\"", -1).length - 1;
+    } catch (UncheckedIOException e) {
+      return -1;
     }
   }
 
