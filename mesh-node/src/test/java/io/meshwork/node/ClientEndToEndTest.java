@@ -7,8 +7,13 @@ import com.google.protobuf.ByteString;
 import io.meshwork.client.MeshCallException;
 import io.meshwork.client.MeshClient;
 import io.meshwork.node.testing.TestNodes;
+import io.meshwork.protocol.services.v1.Consistency;
 import io.meshwork.protocol.services.v1.InfoReply;
 import io.meshwork.protocol.services.v1.InfoRequest;
+import io.meshwork.protocol.services.v1.KvGetReply;
+import io.meshwork.protocol.services.v1.KvGetRequest;
+import io.meshwork.protocol.services.v1.KvPutReply;
+import io.meshwork.protocol.services.v1.KvPutRequest;
 import io.meshwork.protocol.v1.Reply;
 import io.meshwork.protocol.v1.Status;
 import java.net.InetSocketAddress;
@@ -34,7 +39,7 @@ class ClientEndToEndTest {
 
   @BeforeAll
   void startCluster() {
-    host = nodes.start("echo,info,silent", null);
+    host = nodes.start("echo,info,silent,kv", null);
     router = nodes.start("none", host);
     TestNodes.awaitUp(host, router);
   }
@@ -58,6 +63,23 @@ class ClientEndToEndTest {
         assertThat(reply.getStatus()).isEqualTo(Status.OK);
         assertThat(reply.getPayload().toStringUtf8()).isEqualTo("m" + i);
       }
+    }
+  }
+
+  /** README "### kv", the Java example, through the router node. */
+  @Test
+  void theReadmeKvExample() throws Exception {
+    InetSocketAddress address = TestNodes.endpoint(router);
+    try (MeshClient client = MeshClient.connect(address.getHostString(), address.getPort())) {
+      awaitRoutable(client);
+      client.call("kv", "put",
+          KvPutRequest.newBuilder().setKey("user/42").setValue(ByteString.copyFromUtf8("Ada")).build(),
+          KvPutReply.parser()).get();
+      KvGetReply got = client.call("kv", "get",
+          KvGetRequest.newBuilder().setKey("user/42").setConsistency(Consistency.MAJORITY).build(),
+          KvGetReply.parser()).get();
+      assertThat(got.getFound()).isTrue();
+      assertThat(got.getValue().toStringUtf8()).isEqualTo("Ada");
     }
   }
 
