@@ -15,8 +15,9 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * The machinery behind a {@link MeshClient}: one socket, a writer thread, a reader thread that
@@ -36,8 +37,10 @@ final class Connection {
   private final PendingCalls pending;
   private final FrameWriter writer;
   private final Thread reader;
-  private final AtomicBoolean closed = new AtomicBoolean();
+  /** Why the connection closed; null while it is open. */
+  private final AtomicReference<String> closed = new AtomicReference<>();
   private volatile Thread timerThread;
+  private volatile Consumer<String> onLost = reason -> {};
 
   private Connection(String peer, Socket socket, int maxReplyFrameBytes) throws IOException {
     this.peer = peer;
@@ -94,13 +97,26 @@ final class Connection {
     }
   }
 
+  /**
+   * Runs {@code listener} with the reason when the connection closes for any cause but {@link
+   * #close()} (set it right after {@link #open}; a loss before that is not reported).
+   */
+  void onLost(Consumer<String> listener) {
+    this.onLost = listener;
+  }
+
   /** The peer as {@code host:port}, the way the caller named it. */
   String peer() {
     return peer;
   }
 
   boolean isOpen() {
-    return !closed.get();
+    return closed.get() == null;
+  }
+
+  /** Why the connection closed ({@code the node closed the connection}, ...); null while open. */
+  String closeReason() {
+    return closed.get();
   }
 
   /** Numbers the request, queues it for the writer and returns the future of its reply. */
@@ -116,6 +132,7 @@ final class Connection {
 
   /** Closes the socket, fails the calls still waiting and waits briefly for the threads to end. */
   void close() {
+    onLost = reason -> {};
     shutdown("closed by the client");
     awaitStopped(writer.thread());
     awaitStopped(reader);
@@ -156,13 +173,14 @@ final class Connection {
 
   /** Closes everything once; {@code detail} says why. Safe from any thread. */
   private void shutdown(String detail) {
-    if (!closed.compareAndSet(false, true)) {
+    if (!closed.compareAndSet(null, detail)) {
       return;
     }
     pending.close("connection to " + peer + " closed: " + detail);
     writer.stop();
     closeQuietly(socket); // also wakes the reader, and a writer blocked by TCP backpressure
     timers.shutdown();
+    onLost.accept(detail);
   }
 
   private static void awaitStopped(Thread thread) {
@@ -184,12 +202,12 @@ final class Connection {
     };
   }
 
-  private static String hostAndPort(InetSocketAddress address) {
+  static String hostAndPort(InetSocketAddress address) {
     String host = address.getHostString();
     return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
   }
 
-  private static String describe(Exception e) {
+  static String describe(Exception e) {
     String message = e.getMessage();
     return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
   }

@@ -5,8 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.time.Duration;
 
 /**
- * Settings of one {@link MeshClient} connection. Start from {@link #defaults()} or {@link
- * #builder()}.
+ * Settings of a {@link MeshClient}. Start from {@link #defaults()} or {@link #builder()}.
  *
  * @param connectTimeout how long {@link MeshClient#connect(java.net.InetSocketAddress,
  *     MeshClientOptions)} waits for the TCP connection to be established
@@ -15,9 +14,19 @@ import java.time.Duration;
  * @param maxReplyFrameBytes the largest reply frame (body bytes, without the length prefix) the
  *     client accepts; a larger one closes the connection, because the stream cannot be
  *     resynchronised after it
+ * @param reconnect whether the client reconnects to a node whose connection was lost (or that
+ *     could not be reached at first), in the background, with exponential backoff
+ * @param reconnectMinBackoff the wait before the first reconnection attempt; it doubles after
+ *     each failed attempt, with up to 20% random jitter
+ * @param reconnectMaxBackoff the longest wait between two attempts
  */
 public record MeshClientOptions(
-    Duration connectTimeout, Duration defaultDeadline, int maxReplyFrameBytes) {
+    Duration connectTimeout,
+    Duration defaultDeadline,
+    int maxReplyFrameBytes,
+    boolean reconnect,
+    Duration reconnectMinBackoff,
+    Duration reconnectMaxBackoff) {
 
   /** 5 seconds. */
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -27,6 +36,12 @@ public record MeshClientOptions(
 
   /** 1 MiB, the node's default maximum frame size. */
   public static final int DEFAULT_MAX_REPLY_FRAME_BYTES = 1024 * 1024;
+
+  /** 100 milliseconds. */
+  public static final Duration DEFAULT_RECONNECT_MIN_BACKOFF = Duration.ofMillis(100);
+
+  /** 5 seconds. */
+  public static final Duration DEFAULT_RECONNECT_MAX_BACKOFF = Duration.ofSeconds(5);
 
   /** The longest deadline the protocol can carry: {@code deadline_ms} is a uint32. */
   public static final Duration MAX_DEADLINE = Duration.ofMillis(0xFFFF_FFFFL);
@@ -42,9 +57,21 @@ public record MeshClientOptions(
       throw new IllegalArgumentException(
           "maxReplyFrameBytes: " + maxReplyFrameBytes + " (expected: > 0)");
     }
+    requireNonNull(reconnectMinBackoff, "reconnectMinBackoff");
+    requireNonNull(reconnectMaxBackoff, "reconnectMaxBackoff");
+    if (reconnectMinBackoff.isNegative()
+        || reconnectMinBackoff.isZero()
+        || reconnectMaxBackoff.compareTo(reconnectMinBackoff) < 0) {
+      throw new IllegalArgumentException(
+          "reconnect backoff: " + reconnectMinBackoff + " to " + reconnectMaxBackoff
+              + " (expected: 0 < min <= max)");
+    }
   }
 
-  /** Connect timeout 5 s, default deadline 5 s, replies up to 1 MiB. */
+  /**
+   * Connect timeout 5 s, default deadline 5 s, replies up to 1 MiB, reconnection on with a
+   * backoff from 100 ms to 5 s.
+   */
   public static MeshClientOptions defaults() {
     return builder().build();
   }
@@ -69,8 +96,24 @@ public record MeshClientOptions(
     private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
     private Duration defaultDeadline = DEFAULT_DEADLINE;
     private int maxReplyFrameBytes = DEFAULT_MAX_REPLY_FRAME_BYTES;
+    private boolean reconnect = true;
+    private Duration reconnectMinBackoff = DEFAULT_RECONNECT_MIN_BACKOFF;
+    private Duration reconnectMaxBackoff = DEFAULT_RECONNECT_MAX_BACKOFF;
 
     private Builder() {}
+
+    /** See {@link MeshClientOptions#reconnect()}. */
+    public Builder reconnect(boolean reconnect) {
+      this.reconnect = reconnect;
+      return this;
+    }
+
+    /** See {@link MeshClientOptions#reconnectMinBackoff()} and {@link #reconnectMaxBackoff()}. */
+    public Builder reconnectBackoff(Duration min, Duration max) {
+      this.reconnectMinBackoff = requireNonNull(min, "min");
+      this.reconnectMaxBackoff = requireNonNull(max, "max");
+      return this;
+    }
 
     /** See {@link MeshClientOptions#connectTimeout()}. */
     public Builder connectTimeout(Duration connectTimeout) {
@@ -92,7 +135,13 @@ public record MeshClientOptions(
 
     /** Validates and returns the options. */
     public MeshClientOptions build() {
-      return new MeshClientOptions(connectTimeout, defaultDeadline, maxReplyFrameBytes);
+      return new MeshClientOptions(
+          connectTimeout,
+          defaultDeadline,
+          maxReplyFrameBytes,
+          reconnect,
+          reconnectMinBackoff,
+          reconnectMaxBackoff);
     }
   }
 }

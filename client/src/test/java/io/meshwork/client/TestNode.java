@@ -40,16 +40,34 @@ public final class TestNode implements AutoCloseable {
   private final List<Thread> threads = new CopyOnWriteArrayList<>();
   private final BlockingQueue<Request> received = new LinkedBlockingQueue<>();
 
-  private TestNode(Handler handler) throws IOException {
+  private TestNode(int port, Handler handler) throws IOException {
     this.handler = requireNonNull(handler, "handler");
-    this.server = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+    this.server = new ServerSocket();
+    server.setReuseAddress(true);
+    server.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 50);
     this.acceptor = new Thread(this::acceptConnections, "test-node-acceptor-" + port());
     acceptor.start();
   }
 
   /** Starts a node serving every connection with {@code handler}. */
   public static TestNode start(Handler handler) throws IOException {
-    return new TestNode(handler);
+    return new TestNode(0, handler);
+  }
+
+  /** Starts a node on {@code port} (e.g. the port of a node that was closed, to bring it back). */
+  public static TestNode start(int port, Handler handler) throws IOException {
+    return new TestNode(port, handler);
+  }
+
+  /** Serves {@code echo} like {@link #startEchoNode()}, on {@code port}. */
+  public static TestNode startEchoNode(int port) throws IOException {
+    return start(
+        port,
+        peer -> {
+          for (Request request = peer.read(); request != null; request = peer.read()) {
+            peer.send(echoOrNotFound(request));
+          }
+        });
   }
 
   /**
@@ -57,12 +75,7 @@ public final class TestNode implements AutoCloseable {
    * service gets NOT_FOUND {@code no service "x" in the cluster}.
    */
   public static TestNode startEchoNode() throws IOException {
-    return start(
-        peer -> {
-          for (Request request = peer.read(); request != null; request = peer.read()) {
-            peer.send(echoOrNotFound(request));
-          }
-        });
+    return startEchoNode(0);
   }
 
   /** A node that reads every request and never replies. */
@@ -107,10 +120,10 @@ public final class TestNode implements AutoCloseable {
   @Override
   public void close() throws IOException {
     server.close();
+    awaitStopped(acceptor); // after this no peer is added, so every one is closed below
     for (Peer peer : peers) {
       peer.close();
     }
-    awaitStopped(acceptor);
     for (Thread thread : threads) {
       awaitStopped(thread);
     }
