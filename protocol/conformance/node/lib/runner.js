@@ -109,7 +109,7 @@ function describeBytes(bytes) {
 
 const idText = (id) => Long.fromValue(id || 0).toUnsigned().toString();
 const statusText = (n) => Status.valuesById[n] || `status ${n}`;
-const abbreviate = (text) => (text.length > 60 ? `${text.slice(0, 60)}...` : text);
+const abbreviate = (text) => (text.length > 120 ? `${text.slice(0, 120)}...` : text);
 
 function describeReply(r) {
   return `{id ${idText(r.id)}, ${statusText(r.status)}${r.more ? ", more" : ""}` +

@@ -65,6 +65,6 @@ final class Payloads {
   }
 
   static String abbreviate(String text) {
-    return text.length() > 60 ? text.substring(0, 60) + "..." : text;
+    return text.length() > 120 ? text.substring(0, 120) + "..." : text;
   }
 }

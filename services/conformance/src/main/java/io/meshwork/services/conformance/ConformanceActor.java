@@ -31,6 +31,8 @@ final class ConformanceActor extends AbstractBehavior<ConformanceActor.Command> 
   static final long MAX_STREAM_MS = 600_000;
   static final int MAX_ERROR_CHARS = 1024;
   static final int MAX_ITEM_PAYLOAD_BYTES = 64 * 1024;
+  private static final int MAX_BURST_ITEMS = 256;
+  private static final int MAX_BURST_BYTES = 256 * 1024;
 
   sealed interface Command {}
 
@@ -146,21 +148,15 @@ final class ConformanceActor extends AbstractBehavior<ConformanceActor.Command> 
               + ")");
     }
     StreamCall<StreamRequest, StreamItem> stream = command.stream();
-    if (intervalMs == 0) {
-      while (stream.emitted() < count && emitNext(stream)) {
-        // all at once
-      }
-      if (!stream.isCancelled()) {
-        end(stream);
-      }
+    if (count == 0) {
+      end(stream);
       return this;
     }
     long key = ++nextKey;
     streams.put(key, stream);
     stream.onCancel(getContext().getSelf(), new StreamCancelled(key));
-    if (count == 0) {
-      streams.remove(key);
-      end(stream);
+    if (intervalMs == 0) {
+      getContext().getSelf().tell(new NextItem(key));
     } else {
       timers.startTimerAtFixedRate(key, new NextItem(key), Duration.ofMillis(intervalMs));
     }
@@ -172,11 +168,25 @@ final class ConformanceActor extends AbstractBehavior<ConformanceActor.Command> 
     if (stream == null) {
       return this;
     }
-    if (!emitNext(stream)) {
-      forget(next.key());
-    } else if (stream.emitted() == stream.request().getCount()) {
-      forget(next.key());
-      end(stream);
+    StreamRequest request = stream.request();
+    // Without an interval, items go out in bursts of a bounded size, one burst per message, so
+    // that a cancellation (the client left, or reads too slowly) is seen between two bursts.
+    int itemBytes = request.getPayload().size() + 8;
+    int burst =
+        request.getIntervalMs() > 0 ? 1 : Math.max(1, Math.min(MAX_BURST_ITEMS, MAX_BURST_BYTES / itemBytes));
+    for (int i = 0; i < burst; i++) {
+      if (!emitNext(stream)) {
+        forget(next.key());
+        return this;
+      }
+      if (stream.emitted() == request.getCount()) {
+        forget(next.key());
+        end(stream);
+        return this;
+      }
+    }
+    if (request.getIntervalMs() == 0) {
+      getContext().getSelf().tell(next);
     }
     return this;
   }
