@@ -47,6 +47,14 @@ function checkKnownFields(type, object, where) {
       throw new Error(`${where}: unknown field "${key}" of ${type.fullName.replace(/^\./, "")}`);
     }
     field.resolve();
+    if (field.resolvedType instanceof protobuf.Enum) {
+      for (const item of field.repeated ? value : [value]) {
+        if (typeof item === "string" && !(item in field.resolvedType.values)) {
+          throw new Error(`${where}.${key}: "${item}" is not a value of ${field.resolvedType.fullName.replace(/^\./, "")}`);
+        }
+      }
+      continue;
+    }
     if (!(field.resolvedType instanceof protobuf.Type) || field.map) continue;
     const items = field.repeated ? value : [value];
     if (!Array.isArray(items)) throw new Error(`${where}.${key}: expected a list`);

@@ -72,4 +72,10 @@ describe("suite", () => {
     fs.writeFileSync(file, JSON.stringify({ cases: [{ name: "a", steps: [{ expect: { replies: [{ id: 1, statuss: "OK" }] } }] }] }));
     assert.throws(() => loadSuite(file), /unknown field "statuss" of meshwork.conformance.v1.ExpectedReply/);
   });
+
+  it("an enum name the schema does not have is an error, not silently OK", () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "conformance-")), "cases.json");
+    fs.writeFileSync(file, JSON.stringify({ cases: [{ name: "a", steps: [{ expect: { replies: [{ id: 1, status: "NOT_FOUNDD" }] } }] }] }));
+    assert.throws(() => loadSuite(file), /"NOT_FOUNDD" is not a value of meshwork.v1.Status/);
+  });
 });

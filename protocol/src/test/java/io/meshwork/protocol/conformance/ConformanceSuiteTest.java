@@ -105,6 +105,9 @@ class ConformanceSuiteTest {
     Path file = dir.resolve("cases.json");
     Files.writeString(file, "{\"cases\": [{\"name\": \"a\", \"steps\": [{\"expect\": {\"replies\": [{\"statuss\": \"OK\"}]}}]}]}");
     assertThatThrownBy(() -> ConformanceRunner.load(file)).hasMessageContaining("statuss");
+    Files.writeString(
+        file, "{\"cases\": [{\"name\": \"a\", \"steps\": [{\"expect\": {\"replies\": [{\"status\": \"NOT_FOUNDD\"}]}}]}]}");
+    assertThatThrownBy(() -> ConformanceRunner.load(file)).hasMessageContaining("NOT_FOUNDD");
   }
 
   @Test
