@@ -19,7 +19,8 @@ class NodeConfigTest {
     assertThat(s.clusterPort()).isEqualTo(2550);
     assertThat(s.managementPort()).isEqualTo(8558);
     assertThat(s.seedNodes()).isEmpty();
-    assertThat(s.hostedServices()).containsOnlyKeys("echo", "hash", "info", "kv", "proxy", "pubsub", "ratelimit");
+    assertThat(s.hostedServices()).containsOnlyKeys(
+        "conformance", "echo", "hash", "info", "kv", "proxy", "pubsub", "ratelimit");
     assertThat(s.serviceDispatchers()).isEmpty();
     assertThat(s.endpoint().maxFrameBytes()).isEqualTo(1024 * 1024);
     assertThat(s.endpoint().defaultDeadline()).isEqualTo(Duration.ofSeconds(5));
@@ -64,7 +65,7 @@ class NodeConfigTest {
     assertThatThrownBy(() -> NodeSettings.fromConfig(c))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("\"nope\"")
-        .hasMessageContaining("echo, hash, info, kv, proxy, pubsub, ratelimit");
+        .hasMessageContaining("conformance, echo, hash, info, kv, proxy, pubsub, ratelimit");
   }
 
   @Test
@@ -93,7 +94,7 @@ class NodeConfigTest {
     assertThatThrownBy(() -> NodeSettings.fromConfig(unknown))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("service-ports.nope")
-        .hasMessageContaining("echo, hash, info, kv, proxy, pubsub, ratelimit");
+        .hasMessageContaining("conformance, echo, hash, info, kv, proxy, pubsub, ratelimit");
     Config clash =
         NodeConfig.load(
             ConfigFactory.parseMap(
@@ -157,7 +158,7 @@ class NodeConfigTest {
     assertThatThrownBy(() -> NodeSettings.fromConfig(c))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("meshwork.service-dispatchers.hsah: no service \"hsah\"")
-        .hasMessageContaining("echo, hash, info, kv, proxy, pubsub, ratelimit");
+        .hasMessageContaining("conformance, echo, hash, info, kv, proxy, pubsub, ratelimit");
   }
 
   @Test
