@@ -73,12 +73,16 @@ record JsonMethod(
   }
 
   private static String reason(Exception e) {
-    // Gson's syntax errors arrive wrapped; the innermost message is the useful one.
+    // Gson's syntax errors arrive wrapped, each wrapper repeating its cause's text with a class
+    // name in front: skip the wrappers. JsonFormat's own messages ("Not an uint32 value: "x"")
+    // are better than their causes', so stop there.
     Throwable t = e;
-    while (t.getCause() != null && t.getCause().getMessage() != null) {
+    while (t.getCause() != null
+        && (t.getMessage() == null
+            || t.getMessage().equals(t.getCause().getMessage())
+            || t.getMessage().equals(t.getCause().toString()))) {
       t = t.getCause();
     }
-    String message = t.getMessage();
-    return message == null ? e.toString() : message;
+    return t.getMessage() == null ? t.toString() : t.getMessage();
   }
 }

@@ -118,7 +118,18 @@ class ServiceContractTest {
         .isInstanceOfSatisfying(
             MeshctlException.class, e -> assertThat(e.exitCode()).isEqualTo(2))
         .hasMessageStartingWith("--json does not fit meshwork.services.v1.KvPutRequest")
+        .hasMessageEndingWith(": End of input at line 2 column 11 path $.value")
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+  }
+
+  @Test
+  void aValueOfTheWrongKindIsNamedAsJsonFormatNamesIt() {
+    JsonMethod put = kv().jsonMethod("put");
+
+    assertThatThrownBy(() -> put.encode("{\"key\":\"k\",\"consistency\":\"SOME\"}"))
+        .hasMessage(
+            "--json does not fit meshwork.services.v1.KvPutRequest (kv put): Invalid enum value:"
+                + " \"SOME\" for enum type: meshwork.services.v1.Consistency");
   }
 
   @Test
