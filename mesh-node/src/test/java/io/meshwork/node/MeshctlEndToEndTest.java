@@ -94,7 +94,7 @@ class MeshctlEndToEndTest {
 
     Run get =
         meshctl(
-            "call", "kv", "get", "--json", "{\"key\":\"greeting\",\"consistency\":\"MAJORITY\"}",
+            "call", "kv", "get", "--json", "{\"key\":\"greeting\"}",
             "--management", management(router), "--node", node(router));
     assertThat(get.exitCode()).as(get.err()).isZero();
     assertThat(get.out()).isEqualTo("{\n  \"found\": true,\n  \"value\": \"aGVsbG8=\"\n}\n");

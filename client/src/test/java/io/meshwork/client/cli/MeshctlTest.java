@@ -240,4 +240,28 @@ class MeshctlTest {
         .containsPattern("statuses: NOT_FOUND [1-9][0-9]*\n")
         .doesNotContain("statuses: OK");
   }
+
+  /** The launcher's way: a JVM running Meshctl.main, with MESHCTL_MANAGEMENT in its environment. */
+  @Test
+  void theManagementAddressComesFromTheEnvironmentAndMainExitsWithTheCode() throws Exception {
+    int port;
+    try (ServerSocket probe = new ServerSocket(0)) {
+      port = probe.getLocalPort();
+    }
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Meshctl.class.getName(),
+                "services")
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    builder.environment().put("MESHCTL_MANAGEMENT", "127.0.0.1:" + port);
+    Process process = builder.start();
+    String stderr = new String(process.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+
+    assertThat(process.waitFor(30, SECONDS)).isTrue();
+    assertThat(process.exitValue()).isEqualTo(4);
+    assertThat(stderr).startsWith("meshctl: cannot reach the management API at http://127.0.0.1:" + port + ": ");
+  }
 }
