@@ -37,8 +37,7 @@ class MeshctlEndToEndTest {
   void startCluster() {
     host = nodes.start("echo,info,hash,kv", null);
     router =
-        nodes.start(
-            "none", host, Map.of("pekko.management.http.route-providers-read-only", false));
+        nodes.start("none", host, Map.of("pekko.management.http.route-providers-read-only", false));
     TestNodes.awaitUp(host, router);
     // The router learns of the host's services by gossip; wait until it routes to them.
     Poll.until(
@@ -47,8 +46,15 @@ class MeshctlEndToEndTest {
         () ->
             meshctl("call", "echo", "--node", node(router), "--text", "warm-up").exitCode() == 0
                 && meshctl(
-                            "call", "kv", "get", "--json", "{\"key\":\"warm-up\"}",
-                            "--management", management(host), "--node", node(router))
+                            "call",
+                            "kv",
+                            "get",
+                            "--json",
+                            "{\"key\":\"warm-up\"}",
+                            "--management",
+                            management(host),
+                            "--node",
+                            node(router))
                         .exitCode()
                     == 0);
   }
@@ -86,23 +92,44 @@ class MeshctlEndToEndTest {
   void kvPutAndGetRoundTripInJson() {
     Run put =
         meshctl(
-            "call", "kv", "put", "--json", "{\"key\":\"greeting\",\"value\":\"aGVsbG8=\"}",
-            "--management", management(host), "--node", node(host));
+            "call",
+            "kv",
+            "put",
+            "--json",
+            "{\"key\":\"greeting\",\"value\":\"aGVsbG8=\"}",
+            "--management",
+            management(host),
+            "--node",
+            node(host));
     assertThat(put.exitCode()).as(put.err()).isZero();
     assertThat(put.err()).isEqualTo("OK\n");
     assertThat(put.out()).isEqualTo("{\n}\n");
 
     Run get =
         meshctl(
-            "call", "kv", "get", "--json", "{\"key\":\"greeting\"}",
-            "--management", management(router), "--node", node(router));
+            "call",
+            "kv",
+            "get",
+            "--json",
+            "{\"key\":\"greeting\"}",
+            "--management",
+            management(router),
+            "--node",
+            node(router));
     assertThat(get.exitCode()).as(get.err()).isZero();
     assertThat(get.out()).isEqualTo("{\n  \"found\": true,\n  \"value\": \"aGVsbG8=\"\n}\n");
 
     Run missing =
         meshctl(
-            "call", "kv", "get", "--json", "{\"key\":\"no-such-key\"}",
-            "--management", management(router), "--node", node(router));
+            "call",
+            "kv",
+            "get",
+            "--json",
+            "{\"key\":\"no-such-key\"}",
+            "--management",
+            management(router),
+            "--node",
+            node(router));
     assertThat(missing.out()).isEqualTo("{\n  \"found\": false,\n  \"value\": \"\"\n}\n");
   }
 
@@ -114,8 +141,15 @@ class MeshctlEndToEndTest {
   void hashSha256PublishesNoTypesSoJsonIsRefusedWithTheWayOut() {
     Run run =
         meshctl(
-            "call", "hash", "sha256", "--json", "{\"data\":\"aGVsbG8=\"}",
-            "--management", management(router), "--node", node(router));
+            "call",
+            "hash",
+            "sha256",
+            "--json",
+            "{\"data\":\"aGVsbG8=\"}",
+            "--management",
+            management(router),
+            "--node",
+            node(router));
 
     assertThat(run.exitCode()).isEqualTo(11);
     assertThat(run.err())
@@ -131,7 +165,9 @@ class MeshctlEndToEndTest {
           concat(
               new String[] {"call", "info"},
               method,
-              new String[] {"--json", "{}", "--management", management(router), "--node", node(router)});
+              new String[] {
+                "--json", "{}", "--management", management(router), "--node", node(router)
+              });
       Run run = meshctl(args);
 
       assertThat(run.exitCode()).as(run.err()).isZero();
@@ -145,7 +181,16 @@ class MeshctlEndToEndTest {
   @Test
   void badJsonIsAnInvalidArgumentOnOneLine() {
     Run malformed =
-        meshctl("call", "kv", "put", "--json", "{\"key\":", "--management", management(host), "--node", node(host));
+        meshctl(
+            "call",
+            "kv",
+            "put",
+            "--json",
+            "{\"key\":",
+            "--management",
+            management(host),
+            "--node",
+            node(host));
     assertThat(malformed.exitCode()).isEqualTo(2);
     assertThat(malformed.err())
         .startsWith("meshctl: --json does not fit meshwork.services.v1.KvPutRequest (kv put): ")
@@ -153,14 +198,33 @@ class MeshctlEndToEndTest {
         .endsWith("\n");
 
     Run unknownField =
-        meshctl("call", "kv", "put", "--json", "{\"kee\":\"k\"}", "--management", management(host), "--node", node(host));
+        meshctl(
+            "call",
+            "kv",
+            "put",
+            "--json",
+            "{\"kee\":\"k\"}",
+            "--management",
+            management(host),
+            "--node",
+            node(host));
     assertThat(unknownField.exitCode()).isEqualTo(2);
     assertThat(unknownField.err()).contains("kee").containsOnlyOnce("\n");
   }
 
   @Test
   void anUnknownMethodIsABadRequestListingTheMethods() {
-    Run run = meshctl("call", "kv", "gett", "--json", "{}", "--management", management(host), "--node", node(host));
+    Run run =
+        meshctl(
+            "call",
+            "kv",
+            "gett",
+            "--json",
+            "{}",
+            "--management",
+            management(host),
+            "--node",
+            node(host));
 
     assertThat(run.exitCode()).isEqualTo(11);
     assertThat(run.err())
@@ -169,7 +233,17 @@ class MeshctlEndToEndTest {
 
   @Test
   void anUnknownServiceIsNotFound() {
-    Run run = meshctl("call", "nope", "get", "--json", "{}", "--management", management(host), "--node", node(host));
+    Run run =
+        meshctl(
+            "call",
+            "nope",
+            "get",
+            "--json",
+            "{}",
+            "--management",
+            management(host),
+            "--node",
+            node(host));
 
     assertThat(run.exitCode()).isEqualTo(12);
     assertThat(run.err())
@@ -180,14 +254,31 @@ class MeshctlEndToEndTest {
 
   @Test
   void aRawServiceOrAStreamingMethodSaysWhatMeshctlCannotDo() {
-    Run echo = meshctl("call", "echo", "shout", "--json", "{}", "--management", management(host), "--node", node(host));
+    Run echo =
+        meshctl(
+            "call",
+            "echo",
+            "shout",
+            "--json",
+            "{}",
+            "--management",
+            management(host),
+            "--node",
+            node(host));
     assertThat(echo.exitCode()).isEqualTo(11);
     assertThat(echo.err()).contains("echo takes any method with raw bytes", "--text or --file");
 
     Run subscribe =
         meshctl(
-            "call", "pubsub", "subscribe", "--json", "{\"topic\":\"news\"}",
-            "--management", management(host), "--node", node(host));
+            "call",
+            "pubsub",
+            "subscribe",
+            "--json",
+            "{\"topic\":\"news\"}",
+            "--management",
+            management(host),
+            "--node",
+            node(host));
     assertThat(subscribe.exitCode()).isEqualTo(7);
     assertThat(subscribe.err())
         .isEqualTo(
@@ -211,14 +302,18 @@ class MeshctlEndToEndTest {
     assertThat(table.exitCode()).as(table.err()).isZero();
     assertThat(table.out())
         .startsWith("NODE ")
-        .containsPattern("(?m)^" + address(host) + " +Up +yes +echo,hash,info,kv +- +(leader,)?oldest$")
+        .containsPattern(
+            "(?m)^" + address(host) + " +Up +yes +echo,hash,info,kv +- +(leader,)?oldest$")
         .containsPattern("(?m)^" + address(router) + " +Up +yes +- +- +(leader,)?self$")
         .containsOnlyOnce("leader")
         .endsWith("2 members, 2 Up, 0 unreachable, as seen by " + address(router) + "\n");
 
     Run json = meshctl("members", "--json", "--management", management(router));
     assertThat(json.exitCode()).isZero();
-    assertThat(json.out()).startsWith("{").contains("\"selfNode\":\"" + address(router) + "\"").endsWith("}\n");
+    assertThat(json.out())
+        .startsWith("{")
+        .contains("\"selfNode\":\"" + address(router) + "\"")
+        .endsWith("}\n");
   }
 
   @Test
@@ -262,8 +357,18 @@ class MeshctlEndToEndTest {
   void benchEchoForTwoSecondsPrintsASummaryWithoutErrors() {
     Run run =
         meshctl(
-            "bench", "echo", "--node", node(router), "--text", "hi", "--connections", "2",
-            "--depth", "8", "--duration", "2s");
+            "bench",
+            "echo",
+            "--node",
+            node(router),
+            "--text",
+            "hi",
+            "--connections",
+            "2",
+            "--depth",
+            "8",
+            "--duration",
+            "2s");
 
     assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
     assertThat(run.err()).contains("[  1s] ", "errors: none");

@@ -127,7 +127,10 @@ final class BenchCommand implements Callable<Integer> {
     if (request.jsonMethod() != null && request.jsonMethod().streaming()) {
       throw new MeshctlException(
           ExitCodes.STREAMING_UNSUPPORTED,
-          service + " " + request.method() + " streams its reply (kind: stream), and meshctl"
+          service
+              + " "
+              + request.method()
+              + " streams its reply (kind: stream), and meshctl"
               + " cannot bench streams yet");
     }
     MeshClientOptions options = MeshClientOptions.builder().defaultDeadline(deadline).build();
@@ -156,7 +159,8 @@ final class BenchCommand implements Callable<Integer> {
     }
     if (rate != null && !(rate > 0 && rate <= 1e9)) {
       throw new MeshctlException(
-          ExitCodes.INVALID_ARGUMENTS, "--rate: " + rate + " (expected: more than 0 calls per second)");
+          ExitCodes.INVALID_ARGUMENTS,
+          "--rate: " + rate + " (expected: more than 0 calls per second)");
     }
   }
 
@@ -195,7 +199,8 @@ final class BenchCommand implements Callable<Integer> {
     // Calls in flight get their deadline and a little more to come back.
     long drainUntil = System.nanoTime() + deadline.toNanos() + TimeUnit.SECONDS.toNanos(2);
     for (BenchDriver driver : drivers) {
-      driver.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(drainUntil - System.nanoTime())));
+      driver.thread.join(
+          Math.max(1, TimeUnit.NANOSECONDS.toMillis(drainUntil - System.nanoTime())));
     }
     long elapsed = System.nanoTime() - start;
     if (terminal) {
@@ -215,10 +220,14 @@ final class BenchCommand implements Callable<Integer> {
             clients.size(),
             clients.size() == 1 ? "connection" : "connections",
             depth,
-            duration.toMillis() % 1000 == 0 ? duration.toSeconds() + "s" : duration.toMillis() + "ms",
+            duration.toMillis() % 1000 == 0
+                ? duration.toSeconds() + "s"
+                : duration.toMillis() + "ms",
             rate == null ? "unlimited rate" : String.format(Locale.ROOT, "rate %.0f/s", rate));
     out.print(stats.summary(header, elapsed));
     out.flush();
-    return stats.errors() == 0 && stats.completed() > 0 ? ExitCodes.OK : ExitCodes.BENCH_FAILED_CALLS;
+    return stats.errors() == 0 && stats.completed() > 0
+        ? ExitCodes.OK
+        : ExitCodes.BENCH_FAILED_CALLS;
   }
 }

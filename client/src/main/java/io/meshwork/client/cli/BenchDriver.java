@@ -9,10 +9,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Sends one connection's calls for {@code meshctl bench}: keeps up to {@code depth} in flight
- * until {@code end}, one every {@code interval} nanoseconds when paced (0: as fast as replies
- * come back), then waits for those still in flight. Replies are counted on the client's reader
- * thread, which also frees the slot for the next call.
+ * Sends one connection's calls for {@code meshctl bench}: keeps up to {@code depth} in flight until
+ * {@code end}, one every {@code interval} nanoseconds when paced (0: as fast as replies come back),
+ * then waits for those still in flight. Replies are counted on the client's reader thread, which
+ * also frees the slot for the next call.
  */
 final class BenchDriver implements Runnable {
   private final MeshClient client;
@@ -85,7 +85,8 @@ final class BenchDriver implements Runnable {
                 });
       }
       // The calls still in flight: each completes by its deadline (plus the client's grace).
-      window.tryAcquire(depth, deadline.toNanos() + TimeUnit.SECONDS.toNanos(2), TimeUnit.NANOSECONDS);
+      window.tryAcquire(
+          depth, deadline.toNanos() + TimeUnit.SECONDS.toNanos(2), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

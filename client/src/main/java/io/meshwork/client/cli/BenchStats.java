@@ -10,8 +10,8 @@ import org.HdrHistogram.Recorder;
 
 /**
  * What {@code meshctl bench} measures: calls by status, and the latency of the OK ones in an
- * HdrHistogram (microseconds, 3 significant digits). Recording is wait-free from any thread;
- * {@link #progress} and {@link #summary} are called from one thread.
+ * HdrHistogram (microseconds, 3 significant digits). Recording is wait-free from any thread; {@link
+ * #progress} and {@link #summary} are called from one thread.
  */
 final class BenchStats {
   /** Statuses by number; the last slot counts numbers this version does not know. */
@@ -32,7 +32,8 @@ final class BenchStats {
 
   /** One completed call: its status number and, for OK calls, how long it took. */
   void record(int status, long latencyNanos) {
-    byStatus[status >= 0 && status < byStatus.length - 1 ? status : byStatus.length - 1].increment();
+    byStatus[status >= 0 && status < byStatus.length - 1 ? status : byStatus.length - 1]
+        .increment();
     if (status == Status.OK_VALUE) {
       recorder.recordValue(Math.max(1, latencyNanos / 1_000));
     }
@@ -50,7 +51,7 @@ final class BenchStats {
     return completed() - byStatus[Status.OK_VALUE].sum();
   }
 
-  /** {@code [  3s] 21034 req/s, 63012 calls, p99 1.234 ms, errors: none}, for the last interval. */
+  /** {@code [ 3s] 21034 req/s, 63012 calls, p99 1.234 ms, errors: none}, for the last interval. */
   String progress(long nowNanos, long startNanos) {
     drainInterval();
     long completed = completed();

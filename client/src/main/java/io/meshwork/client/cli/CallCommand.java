@@ -101,7 +101,10 @@ final class CallCommand implements Callable<Integer> {
       // printPayload(item, jsonMethod) as it arrives, and the final status line at its end.
       throw new MeshctlException(
           ExitCodes.STREAMING_UNSUPPORTED,
-          service + " " + request.method() + " streams its reply (kind: stream), and meshctl"
+          service
+              + " "
+              + request.method()
+              + " streams its reply (kind: stream), and meshctl"
               + " cannot follow streams yet");
     }
 

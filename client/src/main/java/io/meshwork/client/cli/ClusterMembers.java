@@ -14,7 +14,11 @@ import java.util.TreeSet;
  * members} shows.
  */
 record ClusterMembers(
-    String selfNode, String leader, String oldest, List<Member> members, Map<String, Integer> unreachable) {
+    String selfNode,
+    String leader,
+    String oldest,
+    List<Member> members,
+    Map<String, Integer> unreachable) {
 
   /** Roles with this prefix say which service a node hosts; meshctl shows just the service. */
   static final String SERVICE_ROLE_PREFIX = "meshwork-service-";
@@ -48,7 +52,10 @@ record ClusterMembers(
       return scheme < 0 ? node : node.substring(scheme + 3);
     }
 
-    /** True when {@code name} is this member's full address, {@code system@host:port} or {@code host:port}. */
+    /**
+     * True when {@code name} is this member's full address, {@code system@host:port} or {@code
+     * host:port}.
+     */
     boolean isNamed(String name) {
       return node.equals(name) || hostPort().equals(name) || hostPort().endsWith("@" + name);
     }
@@ -63,14 +70,19 @@ record ClusterMembers(
       list(m, "roles").forEach(r -> roles.add(r.getStringValue()));
       members.add(new Member(string(m, "node"), string(m, "status"), List.copyOf(roles)));
     }
-    members.sort(Comparator.comparing((Member m) -> host(m.node())).thenComparingInt(m -> port(m.node())));
+    members.sort(
+        Comparator.comparing((Member m) -> host(m.node())).thenComparingInt(m -> port(m.node())));
     Map<String, Integer> unreachable = new java.util.LinkedHashMap<>();
     for (Value v : list(fields, "unreachable")) {
       Map<String, Value> u = v.getStructValue().getFieldsMap();
       unreachable.put(string(u, "node"), list(u, "observedBy").size());
     }
     return new ClusterMembers(
-        string(fields, "selfNode"), string(fields, "leader"), string(fields, "oldest"), List.copyOf(members), unreachable);
+        string(fields, "selfNode"),
+        string(fields, "leader"),
+        string(fields, "oldest"),
+        List.copyOf(members),
+        unreachable);
   }
 
   /** The member that {@code name} names, if any. */
@@ -100,7 +112,9 @@ record ClusterMembers(
       table.row(
           m.node(),
           m.status(),
-          observers == null ? "yes" : "no (" + observers + " " + (observers == 1 ? "observer" : "observers") + ")",
+          observers == null
+              ? "yes"
+              : "no (" + observers + " " + (observers == 1 ? "observer" : "observers") + ")",
           String.join(",", m.services()),
           String.join(",", m.otherRoles()),
           String.join(",", notes));
@@ -118,7 +132,9 @@ record ClusterMembers(
 
   private static List<Value> list(Map<String, Value> fields, String key) {
     Value value = fields.get(key);
-    return value == null || !value.hasListValue() ? List.of() : value.getListValue().getValuesList();
+    return value == null || !value.hasListValue()
+        ? List.of()
+        : value.getListValue().getValuesList();
   }
 
   private static String string(Map<String, Value> fields, String key) {

@@ -13,7 +13,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = MeshctlVersion.class,
     description = {
-      "Marks NODE as down, removing it from the cluster without its cooperation: for a node that crashed or is cut off. PUT /cluster/members/{address} with operation=Down.",
+      "Marks NODE as down, removing it from the cluster without its cooperation: for a node that"
+          + " crashed or is cut off. PUT /cluster/members/{address} with operation=Down.",
       "The management API's mutating routes answer 405 until the node runs with"
           + " pekko.management.http.route-providers-read-only = false."
     })

@@ -13,10 +13,10 @@ import com.google.protobuf.util.JsonFormat;
  * mapping.
  *
  * <p>Requests accept field names as in the .proto file ({@code hosted_services}) or in lowerCamel
- * ({@code hostedServices}); an unknown field is an error. Replies are printed with the .proto
- * field names and with every field, defaults included ({@code "found": false}), so that a script
- * sees the same keys whatever the values. {@code bytes} fields are base64 both ways, 64-bit
- * integers are JSON strings, enums are their names.
+ * ({@code hostedServices}); an unknown field is an error. Replies are printed with the .proto field
+ * names and with every field, defaults included ({@code "found": false}), so that a script sees the
+ * same keys whatever the values. {@code bytes} fields are base64 both ways, 64-bit integers are
+ * JSON strings, enums are their names.
  */
 record JsonMethod(
     String service,

@@ -13,7 +13,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = MeshctlVersion.class,
     description = {
-      "Asks NODE to leave the cluster gracefully (it hands over its work, then stops): DELETE /cluster/members/{address} on the management API.",
+      "Asks NODE to leave the cluster gracefully (it hands over its work, then stops): DELETE"
+          + " /cluster/members/{address} on the management API.",
       "The management API's mutating routes answer 405 until the node runs with"
           + " pekko.management.http.route-providers-read-only = false."
     })

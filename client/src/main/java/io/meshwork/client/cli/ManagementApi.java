@@ -38,7 +38,8 @@ final class ManagementApi {
 
   ManagementApi(InetSocketAddress address) {
     String host = address.getHostString();
-    this.base = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
+    this.base =
+        "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
     this.http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
   }
 
@@ -121,7 +122,9 @@ final class ManagementApi {
       }
     }
     // HttpClient reports a refused connection as a ConnectException without a message.
-    return e instanceof java.net.ConnectException ? "connection refused" : e.getClass().getSimpleName();
+    return e instanceof java.net.ConnectException
+        ? "connection refused"
+        : e.getClass().getSimpleName();
   }
 
   /** {@code "GET /x at http://...: HTTP 404: reason"}, the reason read from the body. */

@@ -31,10 +31,18 @@ final class MemberChange {
     ClusterMembers.Member member = members.find(nodeName);
     if (member == null) {
       String known =
-          members.members().stream().map(ClusterMembers.Member::node).collect(Collectors.joining(", "));
+          members.members().stream()
+              .map(ClusterMembers.Member::node)
+              .collect(Collectors.joining(", "));
       throw new MeshctlException(
           ExitCodes.MANAGEMENT_ERROR,
-          "no member \"" + nodeName + "\" in the cluster as " + api.base() + " sees it (members: " + known + ")");
+          "no member \""
+              + nodeName
+              + "\" in the cluster as "
+              + api.base()
+              + " sees it (members: "
+              + known
+              + ")");
     }
     String path = "/cluster/members/" + ManagementApi.segment(member.hostPort());
     ManagementApi.Response response =
@@ -47,8 +55,8 @@ final class MemberChange {
               + " is read-only, so "
               + operation.word
               + " was refused (HTTP 405); start the node with"
-              + " pekko.management.http.route-providers-read-only = false"
-              + " (e.g. JAVA_OPTS=-Dpekko.management.http.route-providers-read-only=false) to allow it");
+              + " pekko.management.http.route-providers-read-only = false (e.g."
+              + " JAVA_OPTS=-Dpekko.management.http.route-providers-read-only=false) to allow it");
     }
     if (!response.ok()) {
       throw new MeshctlException(

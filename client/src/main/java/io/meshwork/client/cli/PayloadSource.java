@@ -4,8 +4,8 @@ import com.google.protobuf.ByteString;
 import picocli.CommandLine.Option;
 
 /**
- * The request payload of {@code call} and {@code bench}, from one of three exclusive options;
- * empty when none is given.
+ * The request payload of {@code call} and {@code bench}, from one of three exclusive options; empty
+ * when none is given.
  */
 final class PayloadSource {
   @Option(names = "--text", paramLabel = "TEXT", description = "The payload, as UTF-8 text.")

@@ -32,7 +32,8 @@ final class ServiceContract {
   private final boolean anyMethod;
   private final Map<String, Descriptor> messages;
 
-  ServiceContract(String service, List<Method> methods, boolean anyMethod, List<FileDescriptor> files) {
+  ServiceContract(
+      String service, List<Method> methods, boolean anyMethod, List<FileDescriptor> files) {
     this.service = service;
     this.methods = List.copyOf(methods);
     this.anyMethod = anyMethod;
@@ -55,8 +56,7 @@ final class ServiceContract {
           ManagementApi.reason(response.body()) + " (asked " + api.base() + ")");
     }
     if (!response.ok()) {
-      throw new MeshctlException(
-          ExitCodes.MANAGEMENT_ERROR, api.failure("GET " + path, response));
+      throw new MeshctlException(ExitCodes.MANAGEMENT_ERROR, api.failure("GET " + path, response));
     }
     Struct body = api.parse(response.body(), "GET " + path);
     Value contract = body.getFieldsMap().get("contract");
@@ -67,8 +67,9 @@ final class ServiceContract {
               + api.base()
               + " routes to "
               + service
-              + " but does not know its contract (it is not in that node's meshwork.service-classes):"
-              + " ask a node that has it with --management, or send raw bytes with --text or --file");
+              + " but does not know its contract (it is not in that node's"
+              + " meshwork.service-classes): ask a node that has it with --management, or send raw"
+              + " bytes with --text or --file");
     }
     try {
       return fromJson(service, contract.getStructValue());
@@ -92,7 +93,10 @@ final class ServiceContract {
         Map<String, Value> m = v.getStructValue().getFieldsMap();
         methods.add(
             new Method(
-                string(m, "name"), "stream".equals(string(m, "kind")), string(m, "requestType"), string(m, "replyType")));
+                string(m, "name"),
+                "stream".equals(string(m, "kind")),
+                string(m, "requestType"),
+                string(m, "replyType")));
       }
     }
     Value anyMethod = contract.getFieldsMap().get("anyMethod");
@@ -101,7 +105,8 @@ final class ServiceContract {
     try {
       set = FileDescriptorSet.parseFrom(Base64.getDecoder().decode(encoded == null ? "" : encoded));
     } catch (InvalidProtocolBufferException e) {
-      throw new IllegalArgumentException("fileDescriptorSet: not a google.protobuf.FileDescriptorSet: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "fileDescriptorSet: not a google.protobuf.FileDescriptorSet: " + e.getMessage(), e);
     }
     return new ServiceContract(
         service, methods, anyMethod != null && anyMethod.getBoolValue(), buildFiles(set));
@@ -193,7 +198,10 @@ final class ServiceContract {
     if (method.requestType() == null) {
       throw new MeshctlException(
           ExitCodes.forStatus(1),
-          service + " " + method.name() + " does not publish its message types, so meshctl cannot"
+          service
+              + " "
+              + method.name()
+              + " does not publish its message types, so meshctl cannot"
               + " encode JSON for it: send raw bytes with --text or --file");
     }
     Descriptor request = requireType(method, method.requestType());
@@ -218,7 +226,12 @@ final class ServiceContract {
     if (type == null) {
       throw new MeshctlException(
           ExitCodes.MANAGEMENT_ERROR,
-          "the contract of " + service + " names " + fullName + " for " + method.name()
+          "the contract of "
+              + service
+              + " names "
+              + fullName
+              + " for "
+              + method.name()
               + ", but its fileDescriptorSet does not define it");
     }
     return type;

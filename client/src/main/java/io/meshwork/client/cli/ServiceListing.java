@@ -6,7 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** The answer of {@code GET /services} (Meshwork's management route), as {@code meshctl services} shows it. */
+/**
+ * The answer of {@code GET /services} (Meshwork's management route), as {@code meshctl services}
+ * shows it.
+ */
 record ServiceListing(String selfNode, boolean settled, List<Service> services) {
   /** One service and its instances, as the node that answered routes to them. */
   record Service(String name, List<Instance> instances) {}
@@ -47,7 +50,10 @@ record ServiceListing(String selfNode, boolean settled, List<Service> services) 
       }
       for (Instance instance : service.instances()) {
         table.row(
-            service.name(), instance.node(), instance.local() ? "yes" : "no", instance.reachable() ? "yes" : "no");
+            service.name(),
+            instance.node(),
+            instance.local() ? "yes" : "no",
+            instance.reachable() ? "yes" : "no");
       }
     }
     return table.render()
@@ -63,6 +69,8 @@ record ServiceListing(String selfNode, boolean settled, List<Service> services) 
 
   private static List<Value> list(Map<String, Value> fields, String key) {
     Value value = fields.get(key);
-    return value == null || !value.hasListValue() ? List.of() : value.getListValue().getValuesList();
+    return value == null || !value.hasListValue()
+        ? List.of()
+        : value.getListValue().getValuesList();
   }
 }

@@ -48,7 +48,8 @@ final class ServicesCommand implements Callable<Integer> {
         throw e;
       } catch (RuntimeException e) {
         throw new MeshctlException(
-            ExitCodes.MANAGEMENT_ERROR, "GET /services at " + api.base() + ": unexpected answer: " + e);
+            ExitCodes.MANAGEMENT_ERROR,
+            "GET /services at " + api.base() + ": unexpected answer: " + e);
       }
       out.print(listing.render());
     }

@@ -9,9 +9,7 @@ class ClusterMembersTest {
   private static final String JSON =
       "{\"selfNode\":\"pekko://meshwork@127.0.0.1:2553\","
           + "\"leader\":\"pekko://meshwork@127.0.0.1:2551\","
-          + "\"oldest\":\"pekko://meshwork@127.0.0.1:2551\","
-          + "\"oldestPerRole\":{},"
-          + "\"members\":["
+          + "\"oldest\":\"pekko://meshwork@127.0.0.1:2551\",\"oldestPerRole\":{},\"members\":["
           + "{\"node\":\"pekko://meshwork@127.0.0.1:2553\",\"nodeUid\":\"3\",\"status\":\"Up\",\"roles\":[\"dc-default\"]},"
           + "{\"node\":\"pekko://meshwork@127.0.0.1:2551\",\"nodeUid\":\"1\",\"status\":\"Up\","
           + "\"roles\":[\"meshwork-service-info\",\"dc-default\",\"meshwork-service-echo\"]},"
@@ -26,10 +24,14 @@ class ClusterMembersTest {
 
     assertThat(table)
         .isEqualTo(
-            "NODE                              STATUS   REACHABLE         SERVICES   ROLES             NOTES\n"
-                + "pekko://meshwork@127.0.0.1:2551   Up       yes               echo,info  -                 leader,oldest\n"
-                + "pekko://meshwork@127.0.0.1:2553   Up       yes               -          -                 self\n"
-                + "pekko://meshwork@127.0.0.1:12552  Leaving  no (2 observers)  kv         dc-east,frontend  -\n"
+            "NODE                              STATUS   REACHABLE         SERVICES   ROLES         "
+                + "    NOTES\n"
+                + "pekko://meshwork@127.0.0.1:2551   Up       yes               echo,info  -       "
+                + "          leader,oldest\n"
+                + "pekko://meshwork@127.0.0.1:2553   Up       yes               -          -       "
+                + "          self\n"
+                + "pekko://meshwork@127.0.0.1:12552  Leaving  no (2 observers)  kv        "
+                + " dc-east,frontend  -\n"
                 + "3 members, 2 Up, 1 unreachable, as seen by pekko://meshwork@127.0.0.1:2553\n");
   }
 

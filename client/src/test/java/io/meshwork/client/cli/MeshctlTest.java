@@ -167,7 +167,8 @@ class MeshctlTest {
       assertThat(meshctl(command, "--help")).as(command).isZero();
       assertThat(out.toString())
           .as(command)
-          .contains("Usage: meshctl " + command, "Exit codes:", "read-only (HTTP 405)", "8   bench");
+          .contains(
+              "Usage: meshctl " + command, "Exit codes:", "read-only (HTTP 405)", "8   bench");
     }
   }
 
@@ -189,7 +190,8 @@ class MeshctlTest {
         .hasToString(
             "meshctl: cannot reach the management API at http://127.0.0.1:"
                 + port
-                + ": connection refused (set it with --management HOST:PORT or MESHCTL_MANAGEMENT)\n");
+                + ": connection refused (set it with --management HOST:PORT or"
+                + " MESHCTL_MANAGEMENT)\n");
   }
 
   @Test
@@ -200,7 +202,16 @@ class MeshctlTest {
     }
 
     int exitCode =
-        meshctl("call", "kv", "get", "--json", "{}", "--node", nodeAddress(), "--management", "127.0.0.1:" + port);
+        meshctl(
+            "call",
+            "kv",
+            "get",
+            "--json",
+            "{}",
+            "--node",
+            nodeAddress(),
+            "--management",
+            "127.0.0.1:" + port);
 
     assertThat(exitCode).isEqualTo(4);
     assertThat(node.received()).isEmpty();
@@ -216,17 +227,32 @@ class MeshctlTest {
   void benchPrintsProgressAndASummaryWithPercentiles() {
     int exitCode =
         meshctl(
-            "bench", "echo", "--node", nodeAddress(), "--text", "hi", "--connections", "2",
-            "--depth", "4", "--duration", "1500ms");
+            "bench",
+            "echo",
+            "--node",
+            nodeAddress(),
+            "--text",
+            "hi",
+            "--connections",
+            "2",
+            "--depth",
+            "4",
+            "--duration",
+            "1500ms");
 
     assertThat(exitCode).isZero();
     assertThat(err.toString()).startsWith("[  1s] ").contains(" req/s, ", "errors: none");
     assertThat(out.toString())
-        .startsWith("bench echo via 127.0.0.1:" + node.port() + ": 2 connections x depth 4, 1500ms, unlimited rate\n")
+        .startsWith(
+            "bench echo via 127.0.0.1:"
+                + node.port()
+                + ": 2 connections x depth 4, 1500ms, unlimited rate\n")
         .containsPattern("requests: [1-9][0-9]* in 1\\.[0-9]{2} s \\([0-9]+ req/s\\)\n")
         .containsPattern("statuses: OK [1-9][0-9]*\n")
         .contains("errors: 0\n")
-        .containsPattern("latency of OK calls: p50 [0-9.]+ ms, p90 [0-9.]+ ms, p99 [0-9.]+ ms, p99.9 [0-9.]+ ms, max [0-9.]+ ms\n");
+        .containsPattern(
+            "latency of OK calls: p50 [0-9.]+ ms, p90 [0-9.]+ ms, p99 [0-9.]+ ms, p99.9 [0-9.]+ ms,"
+                + " max [0-9.]+ ms\n");
   }
 
   @Test
@@ -258,10 +284,13 @@ class MeshctlTest {
             .redirectOutput(ProcessBuilder.Redirect.DISCARD);
     builder.environment().put("MESHCTL_MANAGEMENT", "127.0.0.1:" + port);
     Process process = builder.start();
-    String stderr = new String(process.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    String stderr =
+        new String(
+            process.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
 
     assertThat(process.waitFor(30, SECONDS)).isTrue();
     assertThat(process.exitValue()).isEqualTo(4);
-    assertThat(stderr).startsWith("meshctl: cannot reach the management API at http://127.0.0.1:" + port + ": ");
+    assertThat(stderr)
+        .startsWith("meshctl: cannot reach the management API at http://127.0.0.1:" + port + ": ");
   }
 }

@@ -48,11 +48,17 @@ class ServiceContractTest {
       List<FileDescriptor> files =
           ServiceContract.buildFiles(FileDescriptorSet.newBuilder().addAllFile(order).build());
 
-      assertThat(files).extracting(FileDescriptor::getName)
+      assertThat(files)
+          .extracting(FileDescriptor::getName)
           .containsExactlyInAnyOrder("greeter.proto", "google/protobuf/wrappers.proto");
       FileDescriptor greeter =
           files.stream().filter(f -> f.getName().equals("greeter.proto")).findFirst().orElseThrow();
-      assertThat(greeter.findMessageTypeByName("Greeting").findFieldByName("name").getMessageType().getFullName())
+      assertThat(
+              greeter
+                  .findMessageTypeByName("Greeting")
+                  .findFieldByName("name")
+                  .getMessageType()
+                  .getFullName())
           .isEqualTo("google.protobuf.StringValue");
     }
   }
@@ -104,8 +110,7 @@ class ServiceContractTest {
     JsonMethod put = kv().jsonMethod("put");
 
     assertThatThrownBy(() -> put.encode("{\"key\":\"k\",\"vlaue\":\"aGk=\"}"))
-        .isInstanceOfSatisfying(
-            MeshctlException.class, e -> assertThat(e.exitCode()).isEqualTo(2))
+        .isInstanceOfSatisfying(MeshctlException.class, e -> assertThat(e.exitCode()).isEqualTo(2))
         .hasMessageStartingWith("--json does not fit meshwork.services.v1.KvPutRequest (kv put): ")
         .hasMessageContaining("vlaue");
   }
@@ -115,8 +120,7 @@ class ServiceContractTest {
     JsonMethod put = kv().jsonMethod("put");
 
     assertThatThrownBy(() -> put.encode("{\"key\": \"k\",\n \"value\": "))
-        .isInstanceOfSatisfying(
-            MeshctlException.class, e -> assertThat(e.exitCode()).isEqualTo(2))
+        .isInstanceOfSatisfying(MeshctlException.class, e -> assertThat(e.exitCode()).isEqualTo(2))
         .hasMessageStartingWith("--json does not fit meshwork.services.v1.KvPutRequest")
         .hasMessageEndingWith(": End of input at line 2 column 11 path $.value")
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
@@ -135,8 +139,7 @@ class ServiceContractTest {
   @Test
   void anUnknownMethodIsABadRequestListingTheMethods() {
     assertThatThrownBy(() -> kv().jsonMethod("gett"))
-        .isInstanceOfSatisfying(
-            MeshctlException.class, e -> assertThat(e.exitCode()).isEqualTo(11))
+        .isInstanceOfSatisfying(MeshctlException.class, e -> assertThat(e.exitCode()).isEqualTo(11))
         .hasMessage("kv has no method \"gett\" (methods: get, put, watch)");
   }
 
@@ -165,8 +168,7 @@ class ServiceContractTest {
     ServiceContract echo = contract("echo", "", true);
 
     assertThatThrownBy(() -> echo.jsonMethod("anything"))
-        .isInstanceOfSatisfying(
-            MeshctlException.class, e -> assertThat(e.exitCode()).isEqualTo(11))
+        .isInstanceOfSatisfying(MeshctlException.class, e -> assertThat(e.exitCode()).isEqualTo(11))
         .hasMessageContaining("echo takes any method with raw bytes")
         .hasMessageContaining("--text or --file");
   }
