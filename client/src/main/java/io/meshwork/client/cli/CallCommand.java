@@ -1,6 +1,7 @@
 package io.meshwork.client.cli;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.meshwork.client.MeshClient;
 import io.meshwork.client.MeshClientOptions;
 import io.meshwork.protocol.v1.Reply;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -32,16 +34,10 @@ import picocli.CommandLine.Spec;
     description = {
       "Calls METHOD of SERVICE through a node and prints the reply.",
       "The status line (OK, or STATUS: reason) goes to stderr; the payload goes to stdout,"
-          + " as text when it is printable UTF-8, else as hex."
-    },
-    exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {
-      " 0:OK",
-      " 2:invalid arguments",
-      " 3:the node cannot be reached",
-      "1x:the call ended with status number x: 11 BAD_REQUEST, 12 NOT_FOUND, 13 UNAVAILABLE,"
-          + " 14 DEADLINE_EXCEEDED, 15 OVERLOADED, 16 UNAUTHENTICATED, 17 PERMISSION_DENIED,"
-          + " 18 INTERNAL"
+          + " as text when it is printable UTF-8, else as hex.",
+      "With --json, meshctl asks the management API for the service's contract, encodes the JSON"
+          + " into the method's request type and prints the reply as JSON (protobuf's JSON"
+          + " mapping: .proto field names, every field, bytes as base64)."
     })
 final class CallCommand implements Callable<Integer> {
   @ParentCommand private Meshctl meshctl;
@@ -87,53 +83,73 @@ final class CallCommand implements Callable<Integer> {
   @Option(names = "--raw", description = "Write the payload's raw bytes to stdout.")
   private boolean raw;
 
-  /** The request payload: empty unless one of these is given. */
-  static final class PayloadSource {
-    @Option(names = "--text", paramLabel = "TEXT", description = "The payload, as UTF-8 text.")
-    private String text;
+  @Mixin private ManagementOption management;
 
-    @Option(
-        names = "--file",
-        paramLabel = "PATH",
-        converter = PayloadFileConverter.class,
-        description = "Read the payload from a file; - reads stdin.")
-    private ByteString file;
-
-    ByteString bytes() {
-      return text != null ? ByteString.copyFromUtf8(text) : file;
-    }
-  }
+  @Mixin private ExitCodeHelp exitCodeHelp;
 
   @Override
-  public Integer call() throws IOException {
-    PrintWriter err = spec.commandLine().getErr();
-    ByteString payload = payloadSource == null ? ByteString.EMPTY : payloadSource.bytes();
+  public Integer call() throws Exception {
+    return CommandRunner.run(spec, this::run);
+  }
+
+  private int run() throws IOException {
+    PayloadSource.Payload request =
+        PayloadSource.resolve(payloadSource, service, method, management);
+    JsonMethod jsonMethod = request.jsonMethod();
+    if (jsonMethod != null && jsonMethod.streaming()) {
+      // The hook for streams: once MeshClient delivers a stream's items, print each one with
+      // printPayload(item, jsonMethod) as it arrives, and the final status line at its end.
+      throw new MeshctlException(
+          ExitCodes.STREAMING_UNSUPPORTED,
+          service
+              + " "
+              + request.method()
+              + " streams its reply (kind: stream), and meshctl"
+              + " cannot follow streams yet");
+    }
+
     MeshClientOptions options = MeshClientOptions.builder().defaultDeadline(deadline).build();
     Reply reply;
     try (MeshClient client = MeshClient.connect(node, options)) {
       // Always completes: at the latest by the client-side timer, just after the deadline.
-      reply = client.call(service, method, payload, deadline, headers).join();
+      reply = client.call(service, request.method(), request.bytes(), deadline, headers).join();
     } catch (ConnectException e) {
-      err.println("meshctl: " + e.getMessage());
-      err.flush();
-      return ExitCodes.UNREACHABLE;
+      throw new MeshctlException(ExitCodes.UNREACHABLE, e.getMessage());
     }
-    printReply(reply);
-    return ExitCodes.forStatus(reply.getStatusValue());
-  }
-
-  private void printReply(Reply reply) throws IOException {
     PrintWriter err = spec.commandLine().getErr();
     err.println(statusLine(reply));
     err.flush();
-    if (raw) {
-      meshctl.rawOut().write(reply.getPayload().toByteArray());
-      meshctl.rawOut().flush();
-    } else {
-      PrintWriter out = spec.commandLine().getOut();
-      out.print(PayloadRenderer.render(service, reply.getPayload()));
-      out.flush();
+    if (reply.getStatusValue() == Status.OK_VALUE || !reply.getPayload().isEmpty()) {
+      printPayload(reply.getPayload(), jsonMethod);
     }
+    return ExitCodes.forStatus(reply.getStatusValue());
+  }
+
+  /** One reply payload (later: one stream item) on stdout, as JSON, raw bytes, text or hex. */
+  private void printPayload(ByteString payload, JsonMethod jsonMethod) throws IOException {
+    if (raw) {
+      meshctl.rawOut().write(payload.toByteArray());
+      meshctl.rawOut().flush();
+      return;
+    }
+    String text = null;
+    if (jsonMethod != null) {
+      try {
+        text = jsonMethod.print(payload);
+      } catch (InvalidProtocolBufferException e) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println(
+            "meshctl: the reply is not a valid "
+                + jsonMethod.replyType().getFullName()
+                + " ("
+                + MeshctlException.oneLine(e.getMessage())
+                + "); its bytes follow");
+        err.flush();
+      }
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    out.print(text != null ? text : PayloadRenderer.render(service, payload));
+    out.flush();
   }
 
   /** {@code OK}, or {@code STATUS: error}; a status this version does not know shows its number. */

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.io.OutputStream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code meshctl}: talks to Meshwork nodes from the command line. Each operation is a subcommand;
@@ -14,9 +15,23 @@ import picocli.CommandLine.Command;
     name = "meshctl",
     mixinStandardHelpOptions = true,
     versionProvider = MeshctlVersion.class,
-    description = "Talks to Meshwork nodes.",
-    subcommands = {CallCommand.class})
+    description = {
+      "Talks to Meshwork nodes: calls services through a node's client port (call, bench) and"
+          + " watches and steers the cluster through a node's management API (members,"
+          + " services, leave, down).",
+      "Every command has --help."
+    },
+    subcommands = {
+      CallCommand.class,
+      BenchCommand.class,
+      MembersCommand.class,
+      ServicesCommand.class,
+      LeaveCommand.class,
+      DownCommand.class
+    })
 public final class Meshctl {
+  @Mixin private ExitCodeHelp exitCodeHelp;
+
   private final OutputStream rawOut;
 
   /** A {@code meshctl} whose {@code --raw} output goes to {@link System#out}. */
@@ -29,7 +44,7 @@ public final class Meshctl {
     this.rawOut = requireNonNull(rawOut, "rawOut");
   }
 
-  /** Runs meshctl and exits with its exit code (see {@code meshctl call --help}). */
+  /** Runs meshctl and exits with its exit code (see {@code meshctl --help}). */
   public static void main(String[] args) {
     System.exit(new CommandLine(new Meshctl()).execute(args));
   }

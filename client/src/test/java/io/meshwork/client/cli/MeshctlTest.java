@@ -158,4 +158,139 @@ class MeshctlTest {
     assertThat(out.toString())
         .contains("Exit codes:", "12 NOT_FOUND", "the node cannot be reached");
   }
+
+  @Test
+  void everyCommandHasHelpEndingWithEveryExitCode() {
+    for (String command : new String[] {"call", "bench", "members", "services", "leave", "down"}) {
+      out.getBuffer().setLength(0);
+
+      assertThat(meshctl(command, "--help")).as(command).isZero();
+      assertThat(out.toString())
+          .as(command)
+          .contains(
+              "Usage: meshctl " + command, "Exit codes:", "read-only (HTTP 405)", "8   bench");
+    }
+  }
+
+  @Test
+  void jsonAndTextTogetherIsAUsageError() {
+    assertThat(meshctl("call", "kv", "put", "--json", "{}", "--text", "x")).isEqualTo(2);
+    assertThat(err.toString()).contains("mutually exclusive");
+  }
+
+  @Test
+  void anUnreachableManagementApiExitsFourWithOneLine() throws IOException {
+    int port;
+    try (ServerSocket probe = new ServerSocket(0)) {
+      port = probe.getLocalPort();
+    }
+
+    assertThat(meshctl("members", "--management", "127.0.0.1:" + port)).isEqualTo(4);
+    assertThat(err)
+        .hasToString(
+            "meshctl: cannot reach the management API at http://127.0.0.1:"
+                + port
+                + ": connection refused (set it with --management HOST:PORT or"
+                + " MESHCTL_MANAGEMENT)\n");
+  }
+
+  @Test
+  void callWithJsonNeedsTheManagementApiToo() throws IOException {
+    int port;
+    try (ServerSocket probe = new ServerSocket(0)) {
+      port = probe.getLocalPort();
+    }
+
+    int exitCode =
+        meshctl(
+            "call",
+            "kv",
+            "get",
+            "--json",
+            "{}",
+            "--node",
+            nodeAddress(),
+            "--management",
+            "127.0.0.1:" + port);
+
+    assertThat(exitCode).isEqualTo(4);
+    assertThat(node.received()).isEmpty();
+  }
+
+  @Test
+  void benchRejectsZeroConnectionsOnOneLine() {
+    assertThat(meshctl("bench", "echo", "--connections", "0")).isEqualTo(2);
+    assertThat(err).hasToString("meshctl: --connections: 0 (expected: 1 to 1000)\n");
+  }
+
+  @Test
+  void benchPrintsProgressAndASummaryWithPercentiles() {
+    int exitCode =
+        meshctl(
+            "bench",
+            "echo",
+            "--node",
+            nodeAddress(),
+            "--text",
+            "hi",
+            "--connections",
+            "2",
+            "--depth",
+            "4",
+            "--duration",
+            "1500ms");
+
+    assertThat(exitCode).isZero();
+    assertThat(err.toString()).startsWith("[  1s] ").contains(" req/s, ", "errors: none");
+    assertThat(out.toString())
+        .startsWith(
+            "bench echo via 127.0.0.1:"
+                + node.port()
+                + ": 2 connections x depth 4, 1500ms, unlimited rate\n")
+        .containsPattern("requests: [1-9][0-9]* in 1\\.[0-9]{2} s \\([0-9]+ req/s\\)\n")
+        .containsPattern("statuses: OK [1-9][0-9]*\n")
+        .contains("errors: 0\n")
+        .containsPattern(
+            "latency of OK calls: p50 [0-9.]+ ms, p90 [0-9.]+ ms, p99 [0-9.]+ ms, p99.9 [0-9.]+ ms,"
+                + " max [0-9.]+ ms\n");
+  }
+
+  @Test
+  void benchCountsFailedCallsByStatusAndExitsEight() {
+    int exitCode =
+        meshctl("bench", "nope", "--node", nodeAddress(), "--duration", "500ms", "--rate", "200");
+
+    assertThat(exitCode).isEqualTo(8);
+    assertThat(out.toString())
+        .contains("rate 200/s")
+        .containsPattern("statuses: NOT_FOUND [1-9][0-9]*\n")
+        .doesNotContain("statuses: OK");
+  }
+
+  /** The launcher's way: a JVM running Meshctl.main, with MESHCTL_MANAGEMENT in its environment. */
+  @Test
+  void theManagementAddressComesFromTheEnvironmentAndMainExitsWithTheCode() throws Exception {
+    int port;
+    try (ServerSocket probe = new ServerSocket(0)) {
+      port = probe.getLocalPort();
+    }
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Meshctl.class.getName(),
+                "services")
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    builder.environment().put("MESHCTL_MANAGEMENT", "127.0.0.1:" + port);
+    Process process = builder.start();
+    String stderr =
+        new String(
+            process.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+
+    assertThat(process.waitFor(30, SECONDS)).isTrue();
+    assertThat(process.exitValue()).isEqualTo(4);
+    assertThat(stderr)
+        .startsWith("meshctl: cannot reach the management API at http://127.0.0.1:" + port + ": ");
+  }
 }

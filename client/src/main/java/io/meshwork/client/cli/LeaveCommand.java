@@ -1,0 +1,40 @@
+package io.meshwork.client.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code meshctl leave NODE}. */
+@Command(
+    name = "leave",
+    mixinStandardHelpOptions = true,
+    versionProvider = MeshctlVersion.class,
+    description = {
+      "Asks NODE to leave the cluster gracefully (it hands over its work, then stops): DELETE"
+          + " /cluster/members/{address} on the management API.",
+      "The management API's mutating routes answer 405 until the node runs with"
+          + " pekko.management.http.route-providers-read-only = false."
+    })
+final class LeaveCommand implements Callable<Integer> {
+  @Spec private CommandSpec spec;
+
+  @Parameters(
+      paramLabel = "NODE",
+      description =
+          "The member: its address (pekko://meshwork@HOST:PORT, as meshctl members shows it) or"
+              + " HOST:PORT of its cluster port.")
+  private String node;
+
+  @Mixin private ManagementOption management;
+
+  @Mixin private ExitCodeHelp exitCodeHelp;
+
+  @Override
+  public Integer call() throws Exception {
+    return CommandRunner.run(
+        spec, () -> MemberChange.run(spec, management.api(), node, MemberChange.Operation.LEAVE));
+  }
+}

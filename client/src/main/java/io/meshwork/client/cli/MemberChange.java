@@ -1,0 +1,70 @@
+package io.meshwork.client.cli;
+
+import java.io.PrintWriter;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code leave} and {@code down} through Pekko Management's member routes: {@code DELETE
+ * /cluster/members/{address}} asks a member to leave, {@code PUT} with the form field {@code
+ * operation=Down} downs it. Both answer {@code {"message": ...}}; with the node's default {@code
+ * pekko.management.http.route-providers-read-only = true} both answer 405.
+ */
+final class MemberChange {
+  enum Operation {
+    LEAVE("leave"),
+    DOWN("down");
+
+    final String word;
+
+    Operation(String word) {
+      this.word = word;
+    }
+  }
+
+  private MemberChange() {}
+
+  static int run(CommandSpec spec, ManagementApi api, String nodeName, Operation operation) {
+    // Resolve the name against the members first: host:port is then enough, and a typo gets the
+    // list of members rather than a bare 404.
+    ClusterMembers members = MembersCommand.read(api, api.getText("/cluster/members"));
+    ClusterMembers.Member member = members.find(nodeName);
+    if (member == null) {
+      String known =
+          members.members().stream()
+              .map(ClusterMembers.Member::node)
+              .collect(Collectors.joining(", "));
+      throw new MeshctlException(
+          ExitCodes.MANAGEMENT_ERROR,
+          "no member \""
+              + nodeName
+              + "\" in the cluster as "
+              + api.base()
+              + " sees it (members: "
+              + known
+              + ")");
+    }
+    String path = "/cluster/members/" + ManagementApi.segment(member.hostPort());
+    ManagementApi.Response response =
+        operation == Operation.LEAVE ? api.delete(path) : api.putForm(path, "operation=Down");
+    if (response.status() == 405) {
+      throw new MeshctlException(
+          ExitCodes.READ_ONLY,
+          "the management API at "
+              + api.base()
+              + " is read-only, so "
+              + operation.word
+              + " was refused (HTTP 405); start the node with"
+              + " pekko.management.http.route-providers-read-only = false (e.g."
+              + " JAVA_OPTS=-Dpekko.management.http.route-providers-read-only=false) to allow it");
+    }
+    if (!response.ok()) {
+      throw new MeshctlException(
+          ExitCodes.MANAGEMENT_ERROR, api.failure(operation.word + " " + member.node(), response));
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    out.println(ManagementApi.reason(response.body()));
+    out.flush();
+    return ExitCodes.OK;
+  }
+}
