@@ -133,12 +133,9 @@ class MeshctlEndToEndTest {
     assertThat(missing.out()).isEqualTo("{\n  \"found\": false,\n  \"value\": \"\"\n}\n");
   }
 
-  /**
-   * hash declares its methods with parsers only ({@code unary(name, parser, ...)}), so its contract
-   * has no message types: meshctl says so and points to raw payloads.
-   */
+  /** hash publishes its types: bytes travel as base64 in both directions. */
   @Test
-  void hashSha256PublishesNoTypesSoJsonIsRefusedWithTheWayOut() {
+  void hashSha256TakesAndPrintsBytesAsBase64() {
     Run run =
         meshctl(
             "call",
@@ -151,11 +148,28 @@ class MeshctlEndToEndTest {
             "--node",
             node(router));
 
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    // SHA-256("hello") = 2cf24dba...938b9824, in base64.
+    assertThat(run.out()).isEqualTo("{\n  \"digest\": \"LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=\"\n}\n");
+  }
+
+  /** echo takes any method and publishes no message types: meshctl says so and shows the way out. */
+  @Test
+  void echoPublishesNoTypesSoJsonIsRefusedWithTheWayOut() {
+    Run run =
+        meshctl(
+            "call",
+            "echo",
+            "any",
+            "--json",
+            "{}",
+            "--management",
+            management(router),
+            "--node",
+            node(router));
+
     assertThat(run.exitCode()).isEqualTo(11);
-    assertThat(run.err())
-        .isEqualTo(
-            "meshctl: hash sha256 does not publish its message types, so meshctl cannot encode"
-                + " JSON for it: send raw bytes with --text or --file\n");
+    assertThat(run.err()).contains("--text or --file");
   }
 
   @Test

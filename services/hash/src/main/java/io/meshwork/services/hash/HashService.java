@@ -1,5 +1,6 @@
 package io.meshwork.services.hash;
 
+import io.meshwork.protocol.services.v1.DigestReply;
 import io.meshwork.protocol.services.v1.Pbkdf2Request;
 import io.meshwork.protocol.services.v1.Sha256Request;
 import io.meshwork.service.MeshService;
@@ -26,8 +27,8 @@ public final class HashService implements MeshService {
   @Override
   public ServiceDefinition<?> definition() {
     return ServiceDefinition.<Hasher.Command>builder(NAME)
-        .unary("sha256", Sha256Request.parser(), Hasher.Sha256::new)
-        .unary("pbkdf2", Pbkdf2Request.parser(), Hasher.Pbkdf2::new)
+        .unary("sha256", Sha256Request.getDefaultInstance(), DigestReply.getDefaultInstance(), Hasher.Sha256::new)
+        .unary("pbkdf2", Pbkdf2Request.getDefaultInstance(), DigestReply.getDefaultInstance(), Hasher.Pbkdf2::new)
         .behavior(context -> Hasher.create())
         .blocking()
         .build();
