@@ -33,7 +33,10 @@ describe("MeshClient on a two-node cluster", () => {
 
   it("5,000 pipelined calls each get their own reply, spread over both nodes", T, async () => {
     const payloads = Array.from({ length: 5000 }, (_, i) => Buffer.from(`call ${i} ${"x".repeat(i % 97)}`));
-    const replies = await Promise.all(payloads.map((p) => client.call("echo", "", p)));
+    const calls = payloads.map((p) => client.call("echo", "", p));
+    // Round robin: half of the calls wait on each node's connection.
+    assert.deepEqual(client.nodes().map((n) => n.inFlight), [2500, 2500]);
+    const replies = await Promise.all(calls);
     replies.forEach((r, i) => assert.deepEqual(r, payloads[i], `reply ${i}`));
     for (const node of client.nodes()) assert.equal(node.inFlight, 0, `${node.address} has calls left in flight`);
   });
