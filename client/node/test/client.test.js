@@ -5,9 +5,12 @@ const { describe, it, before, after } = require("node:test");
 const assert = require("node:assert/strict");
 const crypto = require("node:crypto");
 const { MeshClient, MeshError, Status, protos } = require("..");
+const path = require("node:path");
 const { startCluster, killAll, eventually } = require("./support/mesh-nodes");
+const { extractExample, runExample } = require("./support/readme-example");
 
 const T = { timeout: 60_000 };
+const ROOT_README_OUTPUT = 'hello mesh\n2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824\nNOT_FOUND no service "nope" in the cluster\n';
 
 describe("MeshClient on a two-node cluster", () => {
   let nodes;
@@ -185,6 +188,18 @@ describe("MeshClient on a two-node cluster", () => {
     } finally {
       await single.close();
     }
+  });
+
+  it("the README's example runs and prints what the README says", T, async () => {
+    const readme = path.join(__dirname, "..", "README.md");
+    const stdout = await runExample(extractExample(readme, "example.js"), "example.js", { MESH_NODES: nodes.map((n) => n.address).join(",") });
+    assert.equal(stdout, 'hello mesh\ntrue Ada\nNOT_FOUND 2 no service "nope" in the cluster\ngreetings hi\n');
+  });
+
+  it("the repository README's Node.js example runs", T, async () => {
+    const readme = path.join(__dirname, "..", "..", "..", "README.md");
+    const stdout = await runExample(extractExample(readme, "node-client.js"), "node-client.js", { MESH_NODES: nodes.map((n) => n.address).join(",") });
+    assert.equal(stdout, ROOT_README_OUTPUT);
   });
 
   it("after close() every call rejects UNAVAILABLE", T, async () => {
