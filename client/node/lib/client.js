@@ -220,7 +220,7 @@ class MeshClient extends EventEmitter {
         return;
       }
       stream.closed.then(() => abort.dispose());
-      Connection.open(link.host, link.port, link.address, this.options).then(
+      Connection.open(link.host, link.port, link.address, this.options, (attempt) => stream.opening(attempt)).then(
         (connection) => {
           stream.attach(connection);
           if (stream.ended) return;

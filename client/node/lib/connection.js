@@ -10,8 +10,8 @@ const { MeshError, Status } = require("./errors");
 
 const EMPTY = Buffer.alloc(0);
 
-/** Options a connection reads; MeshClient validates them and fills in the defaults. */
 /**
+ * Options a connection reads; MeshClient validates them and fills in the defaults.
  * @typedef {object} ConnectionOptions
  * @property {number} connectTimeoutMs
  * @property {number} graceMs            extra wait after a call's deadline before the client-side timer fires
@@ -20,8 +20,8 @@ const EMPTY = Buffer.alloc(0);
  * @property {number} maxQueuedBytes     request bytes that may wait for the socket before calls are refused
  */
 
-/** The handlers of one call: exactly one of onEnd and onError is called, once. */
 /**
+ * The handlers of one call: exactly one of onEnd and onError is called, once.
  * @typedef {object} CallHandlers
  * @property {boolean} [stream]                    the call may answer with items (more = true)
  * @property {(payload: Buffer) => void} [onItem]  a stream item

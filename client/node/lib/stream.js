@@ -31,6 +31,7 @@ class MeshStream {
     this.failure = null; // set when the stream ended with an error
     this.cancelled = false;
     this.connection = null;
+    this.abortOpening = null; // aborts the connection attempt while there is one
     this.paused = false;
     /** Resolves once the stream's connection is closed (after the end, an error or cancel()). */
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
@@ -81,7 +82,13 @@ class MeshStream {
 
   // --- called by MeshClient ----------------------------------------------------------------
 
+  /** The connection attempt in progress; `abort(reason)` ends it. */
+  opening(attempt) {
+    this.abortOpening = (reason) => attempt.abort(reason);
+  }
+
   attach(connection) {
+    this.abortOpening = null;
     this.connection = connection;
     this.node = connection.address;
     connection.closed.then(() => this.resolveClosed());
@@ -109,6 +116,7 @@ class MeshStream {
 
   /** No connection could be opened: the stream ends with that error, and there is nothing to close. */
   failToOpen(error) {
+    this.abortOpening = null;
     this.onError(error);
     this.resolveClosed();
   }
@@ -142,7 +150,9 @@ class MeshStream {
       else this.failure = error;
     }
     for (const waiter of this.waiters.splice(0)) waiter.resolve({ value: undefined, done: true });
-    if (this.connection !== null) this.connection.close(this.cancelled ? "the stream was cancelled" : "the stream ended");
+    const reason = this.cancelled ? "the stream was cancelled" : "the stream ended";
+    if (this.connection !== null) this.connection.close(reason);
+    else if (this.abortOpening !== null) this.abortOpening(reason);
   }
 }
 

@@ -6,7 +6,7 @@ const assert = require("node:assert/strict");
 const crypto = require("node:crypto");
 const { MeshClient, MeshError, Status, protos } = require("..");
 const path = require("node:path");
-const { startCluster, killAll, eventually } = require("./support/mesh-nodes");
+const { startCluster, killAll, eventually, within } = require("./support/mesh-nodes");
 const { extractExample, runExample } = require("./support/readme-example");
 
 const T = { timeout: 60_000 };
@@ -149,7 +149,7 @@ describe("MeshClient on a two-node cluster", () => {
     }
 
     assert.ok(subscription.node, "the stream names its node");
-    await eventually("the stream's connection is closed", () => subscription.closed.then(() => true), 3000);
+    await within(3000, "the stream's connection is closed", subscription.closed);
     assert.equal((await subscription.next()).done, true);
     // The client's own connections are untouched.
     assert.equal((await client.call("echo", "", "after the stream")).toString(), "after the stream");
@@ -161,7 +161,7 @@ describe("MeshClient on a two-node cluster", () => {
     await assert.rejects(async () => {
       for await (const _ of quiet) assert.fail("no message was published");
     }, { status: "DEADLINE_EXCEEDED", fromNode: true });
-    await quiet.closed;
+    await within(3000, "the stream's connection is closed", quiet.closed);
   });
 
   it("a stream that fails at once throws its status from the loop", T, async () => {
@@ -200,6 +200,19 @@ describe("MeshClient on a two-node cluster", () => {
     const readme = path.join(__dirname, "..", "..", "..", "README.md");
     const stdout = await runExample(extractExample(readme, "node-client.js"), "node-client.js", { MESH_NODES: nodes.map((n) => n.address).join(",") });
     assert.equal(stdout, ROOT_README_OUTPUT);
+  });
+
+  it("close() ends a stream being read with UNAVAILABLE and closes its connection", T, async () => {
+    const other = await MeshClient.connect({ nodes: [nodes[0].address] });
+    const subscription = other.streamTyped("pubsub", "subscribe", { topic: `closing-${crypto.randomUUID()}` });
+    const reading = (async () => {
+      for await (const _ of subscription) assert.fail("no message was published");
+    })();
+    await eventually("the stream is open", () => subscription.node !== undefined);
+    const ended = assert.rejects(reading, { status: "UNAVAILABLE", message: /the client is closed/ });
+    await other.close();
+    await ended;
+    await within(3000, "the stream's connection is closed", subscription.closed);
   });
 
   it("after close() every call rejects UNAVAILABLE", T, async () => {

@@ -19,6 +19,12 @@ const started = new Set();
 process.on("exit", () => {
   for (const node of started) node.kill();
 });
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.once(signal, () => {
+    for (const node of started) node.kill();
+    process.exit(128 + (signal === "SIGINT" ? 2 : 15));
+  });
+}
 
 /** Free TCP ports on 127.0.0.1, all different (each found by listening on port 0). */
 async function freePorts(n) {
@@ -135,6 +141,13 @@ async function killAll() {
   await Promise.all([...started].map((n) => n.kill()));
 }
 
+/** Rejects with a message naming `what` unless the promise settles within ms. */
+function within(ms, what, promise) {
+  let timer;
+  const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`not within ${ms} ms: ${what}`)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Starts a cluster: the first node seeds, the others join it; resolves when all are ready. */
 async function startCluster(names, services = "all") {
   const first = await MeshNode.start({ name: names[0], services });
@@ -165,4 +178,4 @@ async function eventually(what, check, timeoutMs = 10_000) {
   }
 }
 
-module.exports = { MeshNode, startCluster, killAll, freePorts, eventually, delay, JAR };
+module.exports = { MeshNode, startCluster, killAll, freePorts, eventually, within, delay, JAR };
