@@ -15,6 +15,9 @@ const JAVA = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, "bin", "ja
 // Small heaps, one GC thread, one event loop: several nodes share a small machine in the tests.
 const JVM_OPTIONS = ["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"];
 
+// $@: the java command. Exits with the JVM's status; kills the JVM when stdin ends.
+const WATCHDOG = 'exec 3<&0; "$@" </dev/null & jvm=$!; { cat >/dev/null; kill -9 "$jvm" 2>/dev/null; } <&3 & wait "$jvm"';
+
 const started = new Set();
 process.on("exit", () => {
   for (const node of started) node.kill();
@@ -70,7 +73,12 @@ class MeshNode {
     const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "meshwork-client-node-"));
     this.logFile = path.join(logDir, `${spec.name}.log`);
     const log = fs.openSync(this.logFile, "a");
-    this.child = spawn(JAVA, [...JVM_OPTIONS, "-jar", JAR], {
+    // The JVM runs under a small shell that holds a pipe from this process as its stdin: if this
+    // process dies without its 'after' hooks (killed, or a crash), the pipe ends and the shell
+    // kills the JVM, so no node outlives the tests. The shell and the JVM form a process group
+    // of their own, killed together by kill().
+    this.child = spawn("/bin/sh", ["-c", WATCHDOG, "mesh-node", JAVA, ...JVM_OPTIONS, "-jar", JAR], {
+      detached: true,
       env: {
         ...process.env,
         MESH_HOST: "127.0.0.1",
@@ -81,13 +89,15 @@ class MeshNode {
         MESH_SEED_NODES: spec.seed ? spec.seed.clusterAddress : this.clusterAddress,
         MESH_EVENT_LOOPS: "1",
       },
-      stdio: ["ignore", log, log],
+      stdio: ["pipe", log, log],
     });
     fs.closeSync(log);
     this.exited = new Promise((resolve) => this.child.once("exit", (code, signal) => resolve({ code, signal })));
     this.exitedWith = null;
+    this.child.stdin.on("error", () => {});
     this.exited.then((e) => {
       this.exitedWith = e;
+      this.child.stdin.destroy(); // ends the watchdog's cat
       started.delete(this);
     });
     started.add(this);
@@ -118,7 +128,13 @@ class MeshNode {
 
   /** SIGKILL; resolves once the process has exited. */
   async kill() {
-    if (this.exitedWith === null) this.child.kill("SIGKILL");
+    if (this.exitedWith === null) {
+      try {
+        process.kill(-this.child.pid, "SIGKILL"); // the shell and the JVM
+      } catch {
+        // already gone
+      }
+    }
     await this.exited;
   }
 
