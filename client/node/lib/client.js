@@ -114,7 +114,7 @@ class MeshClient extends EventEmitter {
     const [requestType, replyType] = messageTypes(service, method, options);
     const payload = requestType.encode(requestType.fromObject(request ?? {})).finish();
     const reply = await this.call(service, method, payload, options);
-    return replyType.toObject(replyType.decode(reply), TO_OBJECT);
+    return decodeReply(replyType, reply, service, method);
   }
 
   /**
@@ -142,7 +142,7 @@ class MeshClient extends EventEmitter {
   streamTyped(service, method, request, options = {}) {
     const [requestType, replyType] = messageTypes(service, method, options);
     const payload = requestType.encode(requestType.fromObject(request ?? {})).finish();
-    return this.openStream(service, method, payload, options, (b) => replyType.toObject(replyType.decode(b), TO_OBJECT));
+    return this.openStream(service, method, payload, options, (b) => decodeReply(replyType, b, service, method));
   }
 
   /**
@@ -207,8 +207,7 @@ class MeshClient extends EventEmitter {
       throw new RangeError(`highWaterMark: ${highWaterMark} (expected: an integer >= 1)`);
     }
     return new MeshStream((stream) => {
-      const link = this.pickLink();
-      if (link === null) {
+      if (this.isClosed) {
         stream.failToOpen(this.noNode());
         return;
       }
@@ -220,19 +219,31 @@ class MeshClient extends EventEmitter {
         return;
       }
       stream.closed.then(() => abort.dispose());
-      Connection.open(link.host, link.port, link.address, this.options, (attempt) => stream.opening(attempt)).then(
-        (connection) => {
-          stream.attach(connection);
-          if (stream.ended) return;
-          connection.send(service, method, body, opts.deadlineMs, opts.headers, {
-            stream: true,
-            onItem: (p) => stream.onItem(p),
-            onEnd: (p) => stream.onEnd(p),
-            onError: (e) => stream.onError(e),
-          });
-        },
-        (error) => stream.failToOpen(error),
-      );
+      // Each connected node in turn, until one accepts the stream's connection.
+      const open = (triesLeft) => {
+        const link = this.pickLink();
+        if (link === null) {
+          stream.failToOpen(this.noNode());
+          return;
+        }
+        Connection.open(link.host, link.port, link.address, this.options, (attempt) => stream.opening(attempt)).then(
+          (connection) => {
+            stream.attach(connection);
+            if (stream.ended) return;
+            connection.send(service, method, body, opts.deadlineMs, opts.headers, {
+              stream: true,
+              onItem: (p) => stream.onItem(p),
+              onEnd: (p) => stream.onEnd(p),
+              onError: (e) => stream.onError(e),
+            });
+          },
+          (error) => {
+            if (triesLeft > 1 && !stream.ended && !this.isClosed) open(triesLeft - 1);
+            else stream.failToOpen(error);
+          },
+        );
+      };
+      open(this.links.length);
     }, decode, highWaterMark);
   }
 }
@@ -257,6 +268,15 @@ function messageTypes(service, method, options) {
     throw new TypeError(`${service}/${method}: no bundled message types for this method (pass requestType and replyType)`);
   }
   return [lookupType(requestName, "requestType"), lookupType(replyName, "replyType")];
+}
+
+/** A reply payload as a plain object; INTERNAL when it is not the expected message. */
+function decodeReply(type, payload, service, method) {
+  try {
+    return type.toObject(type.decode(payload), TO_OBJECT);
+  } catch (e) {
+    throw new MeshError(Status.INTERNAL, `a reply of ${service}/${method} is not a ${type.fullName.slice(1)} (${e.message})`, { cause: e });
+  }
 }
 
 function checkName(what, value) {

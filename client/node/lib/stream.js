@@ -126,7 +126,7 @@ class MeshStream {
     try {
       value = this.decode(payload);
     } catch (e) {
-      this.finish(new MeshError(Status.INTERNAL, `a stream item could not be decoded: ${e.message}`, { node: this.node, cause: e }));
+      this.finish(e instanceof MeshError ? e : new MeshError(Status.INTERNAL, `a stream item could not be decoded: ${e.message}`, { node: this.node, cause: e }));
       return;
     }
     const waiter = this.waiters.shift();
