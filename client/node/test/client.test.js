@@ -156,6 +156,35 @@ describe("MeshClient on a two-node cluster", () => {
     assert.ok(client.nodes().every((n) => n.connected));
   });
 
+  it("a stream not read stops reading its connection, and the node ends it with OVERLOADED", { timeout: 120_000 }, async (t) => {
+    const topic = `flood-${crypto.randomUUID()}`;
+    const single = await MeshClient.connect({ nodes: [nodes[0].address] });
+    try {
+      const subscription = single.streamTyped("pubsub", "subscribe", { topic }, { deadlineMs: 60_000, highWaterMark: 2 });
+      const first = subscription.next();
+      await eventually("the subscription is in place", async () => {
+        await single.callTyped("pubsub", "publish", { topic, data: Buffer.from("first") });
+        return Promise.race([first.then(() => true), new Promise((r) => setTimeout(() => r(false), 100))]);
+      });
+      // Nothing is read from here on: past two buffered items the client stops reading, TCP fills,
+      // and the node's outbox for it passes max-outbox-size (4 MiB).
+      const data = Buffer.alloc(256 << 10, 7);
+      // The client reads nothing, so it cannot see the end until it reads again: publish more than
+      // the node's outbox (4 MiB) and every socket buffer between (at most 32 + 4 MiB here) hold.
+      const published = 240; // 60 MiB
+      for (let i = 0; i < published; i++) await single.callTyped("pubsub", "publish", { topic, data });
+      const received = [];
+      await assert.rejects(async () => {
+        for await (const m of subscription) received.push(m.data.length);
+      }, { status: "OVERLOADED", fromNode: true });
+      assert.ok(received.length > 0 && received.length < published, `${received.length} of ${published} received`);
+      t.diagnostic(`${received.length} of ${published} messages received before OVERLOADED`);
+      await within(3000, "the stream's connection is closed", subscription.closed);
+    } finally {
+      await single.close();
+    }
+  });
+
   it("a stream's first item is bounded by its deadline", T, async () => {
     const quiet = client.streamTyped("pubsub", "subscribe", { topic: `quiet-${crypto.randomUUID()}` }, { deadlineMs: 200 });
     await assert.rejects(async () => {
