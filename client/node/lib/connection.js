@@ -217,7 +217,7 @@ class Connection {
     }
     const call = this.pending.get(id);
     if (call === undefined) return; // its client-side timer answered it already
-    const payload = reply.payload && reply.payload.length > 0 ? reply.payload : EMPTY;
+    const payload = ownBytes(reply.payload);
     if (reply.more) {
       if (!call.handlers.stream) {
         // A unary call to a streaming method: protocol v1 cannot cancel that one stream, so the
@@ -297,6 +297,15 @@ class Connection {
   unavailable(error) {
     return new MeshError(Status.UNAVAILABLE, error, { node: this.address });
   }
+}
+
+/**
+ * The payload, copied when it is a small view into a larger socket read, so that a reply kept
+ * for long does not keep the whole read alive.
+ */
+function ownBytes(payload) {
+  if (!payload || payload.length === 0) return EMPTY;
+  return payload.length < payload.buffer.byteLength / 2 ? Buffer.from(payload) : payload;
 }
 
 /** Bytes of the varint length prefix at the start of a frame. */
