@@ -76,13 +76,13 @@ class Connection {
     this.address = address;
     this.options = options;
     this.nextId = 1;
-    /** @type {Map<number, {handlers: CallHandlers, timer: NodeJS.Timeout | null, sentAt: number, deadlineMs: number, started: boolean}>} */
+    /** @type {Map<number, {handlers: CallHandlers, timer: NodeJS.Timeout | null, sentAt: number, readsAtSend: number, deadlineMs: number, started: boolean}>} */
     this.pending = new Map();
     this.queue = [];
     this.queuedBytes = 0;
     this.flushHandle = null;
     this.waitingForDrain = false;
-    this.lastReadAt = Date.now();
+    this.reads = 0; // socket reads so far: tells whether anything came in while a call waited
     this.isClosed = false;
     this.closeReason = null;
     this.socketError = null;
@@ -145,7 +145,7 @@ class Connection {
       return 0;
     }
     this.nextId++;
-    const call = { handlers, timer: null, sentAt: Date.now(), deadlineMs, started: false };
+    const call = { handlers, timer: null, sentAt: Date.now(), readsAtSend: this.reads, deadlineMs, started: false };
     call.timer = setTimeout(() => this.onCallTimer(id), deadlineMs + this.options.graceMs);
     this.pending.set(id, call);
     this.queue.push(frame);
@@ -192,7 +192,7 @@ class Connection {
   // --- reading -----------------------------------------------------------------------------
 
   onData(chunk) {
-    this.lastReadAt = Date.now();
+    this.reads++;
     try {
       this.decoder.push(chunk);
     } catch (e) {
@@ -265,7 +265,7 @@ class Connection {
     // The node answers every call by its deadline. Nothing at all read since this call was sent
     // means the connection is dead (a crashed host sends no FIN): replace it rather than send
     // more calls into it.
-    if (this.lastReadAt < call.sentAt) {
+    if (this.reads === call.readsAtSend) {
       this.close(`nothing read from ${this.address} for ${Date.now() - call.sentAt} ms while calls waited`);
     }
   }

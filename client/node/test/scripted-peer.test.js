@@ -1,13 +1,15 @@
 "use strict";
-// What a real node never does, but a broken network or a wrong port can: a peer that never
-// answers, one that sends a reply frame over the limit, one that sends garbage, and no peer at
-// all. Plain `net` servers stand in for those peers; everything a node does is tested against
-// real nodes in the other files.
+// What a real node rarely or never does, but a broken network or a wrong port can: a peer that
+// answers in reverse order, one that stops reading, one that never answers, one that sends a reply
+// frame over the limit, one that sends garbage, and no peer at all. Plain `net` servers stand in
+// for those peers; everything a node does is tested against real nodes in the other files.
 
 const { describe, it, after } = require("node:test");
 const assert = require("node:assert/strict");
 const net = require("node:net");
 const { MeshClient } = require("..");
+const { FrameDecoder } = require("../lib/framing");
+const { Request, Reply } = require("../lib/protos");
 const { freePorts } = require("./support/mesh-nodes");
 
 /** A TCP server on a free port; `onConnection(socket)` decides how it misbehaves. */
@@ -30,10 +32,67 @@ async function peer(onConnection) {
   };
 }
 
-describe("MeshClient against misbehaving peers", () => {
+describe("MeshClient against scripted peers", () => {
   const cleanup = [];
   after(async () => {
     for (const c of cleanup.reverse()) await c();
+  });
+
+  it("numbers calls 1, 2, 3, ... per connection and matches replies that come in reverse order", { timeout: 30_000 }, async () => {
+    const N = 500;
+    const idsByConnection = [];
+    // Collects N requests, then answers them last first, each with its id and payload.
+    const reversing = await peer((socket) => {
+      const ids = [];
+      idsByConnection.push(ids);
+      const requests = [];
+      const decoder = new FrameDecoder(1 << 20, (body) => {
+        const request = Request.decode(body);
+        ids.push(Number(request.id));
+        requests.push(request);
+        if (requests.length === N) {
+          socket.write(Buffer.concat(requests.reverse().map((r) => Reply.encodeDelimited({ id: r.id, payload: r.payload }).finish())));
+          requests.length = 0;
+        }
+      });
+      socket.on("data", (chunk) => decoder.push(chunk));
+    });
+    cleanup.push(reversing.close);
+    const client = await MeshClient.connect({ nodes: [reversing.address] });
+    cleanup.push(() => client.close());
+    for (let round = 0; round < 2; round++) {
+      const replies = await Promise.all(Array.from({ length: N }, (_, i) => client.call("echo", "", `r${round} c${i}`)));
+      replies.forEach((r, i) => assert.equal(r.toString(), `r${round} c${i}`));
+    }
+    assert.equal(idsByConnection.length, 1);
+    assert.deepEqual(idsByConnection[0], Array.from({ length: 2 * N }, (_, i) => i + 1));
+  });
+
+  it("holds requests back while the socket is full, and refuses calls OVERLOADED past maxQueuedBytes", { timeout: 60_000 }, async (t) => {
+    const deaf = await peer((socket) => socket.pause()); // accepts, never reads
+    cleanup.push(deaf.close);
+    const maxQueuedBytes = 4 << 20;
+    const client = await MeshClient.connect({ nodes: [deaf.address], maxQueuedBytes, defaultDeadlineMs: 60_000 });
+    cleanup.push(() => client.close());
+    const payload = Buffer.alloc(64 << 10);
+    let refused = null;
+    let calls = 0;
+    // Batches of calls, a turn of the event loop apart, until the client refuses one (at most 200 MiB).
+    for (let batch = 0; batch < 320 && refused === null; batch++) {
+      for (let i = 0; i < 10; i++, calls++) {
+        client.call("echo", "", payload).catch((e) => {
+          if (refused === null && e.status !== "UNAVAILABLE") refused = e; // UNAVAILABLE: close() at the end
+        });
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    t.diagnostic(`refused after ${calls} calls of 64 KiB`);
+    assert.ok(refused !== null, "no call was refused");
+    assert.equal(refused.status, "OVERLOADED");
+    assert.equal(refused.fromNode, false);
+    assert.match(refused.error, /bytes of requests already wait for the connection to 127\.0\.0\.1:\d+ \(maxQueuedBytes = 4194304\)/);
+    assert.equal(client.nodes()[0].connected, true, "the connection stays open");
+    assert.ok(client.links[0].connection.waitingForDrain, "the client waits for 'drain' before it writes more");
   });
 
   it("a peer that never answers: the client-side timer fails the call at deadline + grace, and the silent connection is replaced", { timeout: 30_000 }, async () => {
@@ -50,7 +109,7 @@ describe("MeshClient against misbehaving peers", () => {
       return true;
     });
     const took = Date.now() - startedAt;
-    assert.ok(took >= 290 && took < 2000, `took ${took} ms`);
+    assert.ok(took >= 280 && took < 2000, `took ${took} ms`); // 300 ms, give or take the clocks' granularity
     // Nothing was read while the call waited: the connection is presumed dead and replaced.
     const until = Date.now() + 5000;
     while (accepted < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
