@@ -9,6 +9,7 @@ const { FrameDecoder, FrameError } = require("./framing");
 const { MeshError, Status } = require("./errors");
 
 const EMPTY = Buffer.alloc(0);
+const MAX_TIMER_MS = 2 ** 31 - 1; // setTimeout's limit; the node caps deadlines far below it anyway
 
 /**
  * Options a connection reads; MeshClient validates them and fills in the defaults.
@@ -146,7 +147,7 @@ class Connection {
     }
     this.nextId++;
     const call = { handlers, timer: null, sentAt: Date.now(), readsAtSend: this.reads, deadlineMs, started: false };
-    call.timer = setTimeout(() => this.onCallTimer(id), deadlineMs + this.options.graceMs);
+    call.timer = setTimeout(() => this.onCallTimer(id), Math.min(deadlineMs + this.options.graceMs, MAX_TIMER_MS));
     this.pending.set(id, call);
     this.queue.push(frame);
     this.queuedBytes += frame.length;
@@ -160,6 +161,12 @@ class Connection {
     if (call === undefined) return;
     clearTimeout(call.timer);
     this.pending.delete(id);
+    this.closeIfUsedUp();
+  }
+
+  /** Ids stay below 2^53 (exact in JavaScript): a connection that used them all is replaced once idle. */
+  closeIfUsedUp() {
+    if (this.nextId > Number.MAX_SAFE_INTEGER && this.pending.size === 0) this.close("call ids used up");
   }
 
   /** Stops reading the socket (TCP then pushes back on the node) until resumeReading. */
@@ -259,6 +266,7 @@ class Connection {
     const call = this.pending.get(id);
     if (call === undefined) return;
     this.pending.delete(id);
+    this.closeIfUsedUp();
     call.handlers.onError(new MeshError(Status.DEADLINE_EXCEEDED,
       `no reply from ${this.address} within ${call.deadlineMs} ms (+ ${this.options.graceMs} ms grace; client-side timer)`,
       { node: this.address }));

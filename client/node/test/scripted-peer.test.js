@@ -68,6 +68,27 @@ describe("MeshClient against scripted peers", () => {
     assert.deepEqual(idsByConnection[0], Array.from({ length: 2 * N }, (_, i) => i + 1));
   });
 
+  it("keeps ids below 2^53: a connection that used them up is replaced once its calls are done", { timeout: 30_000 }, async () => {
+    const ids = [];
+    const echoing = await peer((socket) => {
+      const decoder = new FrameDecoder(1 << 20, (body) => {
+        const request = Request.decode(body);
+        ids.push(Number(request.id));
+        socket.write(Reply.encodeDelimited({ id: request.id, payload: request.payload }).finish());
+      });
+      socket.on("data", (chunk) => decoder.push(chunk));
+    });
+    cleanup.push(echoing.close);
+    const client = await MeshClient.connect({ nodes: [echoing.address], reconnect: { initialDelayMs: 10, maxDelayMs: 50 } });
+    cleanup.push(() => client.close());
+    client.links[0].connection.nextId = Number.MAX_SAFE_INTEGER; // as if 2^53 - 2 calls had been made
+    assert.equal((await client.call("echo", "", "last")).toString(), "last");
+    const until = Date.now() + 5000;
+    while (!client.nodes()[0].connected && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    assert.equal((await client.call("echo", "", "first again")).toString(), "first again");
+    assert.deepEqual(ids, [Number.MAX_SAFE_INTEGER, 1]);
+  });
+
   it("holds requests back while the socket is full, and refuses calls OVERLOADED past maxQueuedBytes", { timeout: 60_000 }, async (t) => {
     const deaf = await peer((socket) => socket.pause()); // accepts, never reads
     cleanup.push(deaf.close);
