@@ -35,7 +35,7 @@ class MeshctlEndToEndTest {
 
   @BeforeAll
   void startCluster() {
-    host = nodes.start("echo,info,hash,kv", null);
+    host = nodes.start("echo,info,hash,kv,conformance", null);
     router =
         nodes.start("none", host, Map.of("pekko.management.http.route-providers-read-only", false));
     TestNodes.awaitUp(host, router);
@@ -153,7 +153,31 @@ class MeshctlEndToEndTest {
     assertThat(run.out()).isEqualTo("{\n  \"digest\": \"LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=\"\n}\n");
   }
 
-  /** echo takes any method and publishes no message types: meshctl says so and shows the way out. */
+  /** A streaming method: every item printed as it arrives, then the end's status and exit code. */
+  @Test
+  void streamingMethodsPrintEachItemThenTheEnd() {
+    Run ok =
+        meshctl(
+            "call", "conformance", "stream", "--json", "{\"count\":3,\"interval_ms\":10}",
+            "--management", management(router), "--node", node(router));
+    assertThat(ok.exitCode()).as(ok.err()).isZero();
+    assertThat(ok.out())
+        .isEqualTo(
+            "{\n  \"index\": 0,\n  \"payload\": \"\"\n}\n"
+                + "{\n  \"index\": 1,\n  \"payload\": \"\"\n}\n"
+                + "{\n  \"index\": 2,\n  \"payload\": \"\"\n}\n");
+    assertThat(ok.err()).isEqualTo("OK\n");
+
+    Run failed =
+        meshctl(
+            "call", "conformance", "stream", "--json",
+            "{\"count\":2,\"end_status\":\"UNAVAILABLE\",\"end_error\":\"the feed went away\"}",
+            "--management", management(router), "--node", node(router));
+    assertThat(failed.exitCode()).isEqualTo(13);
+    assertThat(failed.out().split("\"index\"", -1)).hasSize(3);
+    assertThat(failed.err()).isEqualTo("UNAVAILABLE: the feed went away\n");
+  }
+
   @Test
   void echoPublishesNoTypesSoJsonIsRefusedWithTheWayOut() {
     Run run =
@@ -187,7 +211,7 @@ class MeshctlEndToEndTest {
       assertThat(run.exitCode()).as(run.err()).isZero();
       assertThat(run.out())
           .contains("\"node\": \"" + address(host) + "\"")
-          .contains("\"hosted_services\": [\"echo\", \"hash\", \"info\", \"kv\"]")
+          .contains("\"hosted_services\": [\"conformance\", \"echo\", \"hash\", \"info\", \"kv\"]")
           .contains("\"client_endpoint\": \"" + node(host) + "\"");
     }
   }
@@ -267,7 +291,7 @@ class MeshctlEndToEndTest {
   }
 
   @Test
-  void aRawServiceOrAStreamingMethodSaysWhatMeshctlCannotDo() {
+  void aRawServiceAndABenchOfAStreamSayWhatMeshctlCannotDo() {
     Run echo =
         meshctl(
             "call",
@@ -282,22 +306,24 @@ class MeshctlEndToEndTest {
     assertThat(echo.exitCode()).isEqualTo(11);
     assertThat(echo.err()).contains("echo takes any method with raw bytes", "--text or --file");
 
-    Run subscribe =
+    Run bench =
         meshctl(
-            "call",
-            "pubsub",
-            "subscribe",
+            "bench",
+            "conformance",
+            "stream",
             "--json",
-            "{\"topic\":\"news\"}",
+            "{\"count\":1}",
+            "--duration",
+            "1s",
             "--management",
             management(host),
             "--node",
             node(host));
-    assertThat(subscribe.exitCode()).isEqualTo(7);
-    assertThat(subscribe.err())
+    assertThat(bench.exitCode()).isEqualTo(7);
+    assertThat(bench.err())
         .isEqualTo(
-            "meshctl: pubsub subscribe streams its reply (kind: stream), and meshctl cannot follow"
-                + " streams yet\n");
+            "meshctl: conformance stream streams its reply (kind: stream): bench measures unary calls"
+                + " only; follow a stream with meshctl call\n");
   }
 
   @Test
@@ -317,7 +343,7 @@ class MeshctlEndToEndTest {
     assertThat(table.out())
         .startsWith("NODE ")
         .containsPattern(
-            "(?m)^" + address(host) + " +Up +yes +echo,hash,info,kv +- +(leader,)?oldest$")
+            "(?m)^" + address(host) + " +Up +yes +conformance,echo,hash,info,kv +- +(leader,)?oldest$")
         .containsPattern("(?m)^" + address(router) + " +Up +yes +- +- +(leader,)?self$")
         .containsOnlyOnce("leader")
         .endsWith("2 members, 2 Up, 0 unreachable, as seen by " + address(router) + "\n");
@@ -344,10 +370,10 @@ class MeshctlEndToEndTest {
 
     assertThat(table.exitCode()).isZero();
     assertThat(table.out())
-        .startsWith("SERVICE  NODE ")
+        .containsPattern("^SERVICE +NODE +LOCAL +REACHABLE\n")
         .containsPattern("(?m)^echo +" + address(host) + " +no +yes$")
         .containsPattern("(?m)^kv +" + address(host) + " +no +yes$")
-        .endsWith("4 services, as routed by " + address(router) + "; listings settled\n");
+        .endsWith("5 services, as routed by " + address(router) + "; listings settled\n");
 
     Run json = meshctl("services", "--json", "--management", management(host));
     assertThat(json.out()).startsWith("{").contains("\"listingsSettled\":true", "\"local\":true");

@@ -130,8 +130,8 @@ final class BenchCommand implements Callable<Integer> {
           service
               + " "
               + request.method()
-              + " streams its reply (kind: stream), and meshctl"
-              + " cannot bench streams yet");
+              + " streams its reply (kind: stream): bench measures unary calls only;"
+              + " follow a stream with meshctl call");
     }
     MeshClientOptions options = MeshClientOptions.builder().defaultDeadline(deadline).build();
     List<MeshClient> clients = new ArrayList<>();

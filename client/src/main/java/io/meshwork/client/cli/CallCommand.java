@@ -2,6 +2,7 @@ package io.meshwork.client.cli;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.meshwork.client.MeshCallException;
 import io.meshwork.client.MeshClient;
 import io.meshwork.client.MeshClientOptions;
 import io.meshwork.protocol.v1.Reply;
@@ -13,7 +14,10 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Flow;
+import java.util.concurrent.LinkedBlockingQueue;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,7 +41,9 @@ import picocli.CommandLine.Spec;
           + " as text when it is printable UTF-8, else as hex.",
       "With --json, meshctl asks the management API for the service's contract, encodes the JSON"
           + " into the method's request type and prints the reply as JSON (protobuf's JSON"
-          + " mapping: .proto field names, every field, bytes as base64)."
+          + " mapping: .proto field names, every field, bytes as base64).",
+      "A streaming method (--json with a method the contract marks as a stream, or --stream)"
+          + " prints each item as it arrives until the stream ends or Ctrl-C."
     })
 final class CallCommand implements Callable<Integer> {
   @ParentCommand private Meshctl meshctl;
@@ -83,6 +89,13 @@ final class CallCommand implements Callable<Integer> {
   @Option(names = "--raw", description = "Write the payload's raw bytes to stdout.")
   private boolean raw;
 
+  @Option(
+      names = "--stream",
+      description =
+          "Follow a streaming method: print each item as it arrives, until the stream ends or"
+              + " Ctrl-C. Implied with --json when the contract says the method streams.")
+  private boolean stream;
+
   @Mixin private ManagementOption management;
 
   @Mixin private ExitCodeHelp exitCodeHelp;
@@ -96,16 +109,8 @@ final class CallCommand implements Callable<Integer> {
     PayloadSource.Payload request =
         PayloadSource.resolve(payloadSource, service, method, management);
     JsonMethod jsonMethod = request.jsonMethod();
-    if (jsonMethod != null && jsonMethod.streaming()) {
-      // The hook for streams: once MeshClient delivers a stream's items, print each one with
-      // printPayload(item, jsonMethod) as it arrives, and the final status line at its end.
-      throw new MeshctlException(
-          ExitCodes.STREAMING_UNSUPPORTED,
-          service
-              + " "
-              + request.method()
-              + " streams its reply (kind: stream), and meshctl"
-              + " cannot follow streams yet");
+    if (stream || (jsonMethod != null && jsonMethod.streaming())) {
+      return follow(request.method(), request.bytes(), jsonMethod);
     }
 
     MeshClientOptions options = MeshClientOptions.builder().defaultDeadline(deadline).build();
@@ -125,7 +130,77 @@ final class CallCommand implements Callable<Integer> {
     return ExitCodes.forStatus(reply.getStatusValue());
   }
 
-  /** One reply payload (later: one stream item) on stdout, as JSON, raw bytes, text or hex. */
+  /**
+   * Follows a stream: each item is printed as it arrives (handed over from the stream's thread,
+   * so that only this thread writes), then the status line of its end. Ctrl-C ends the process,
+   * which closes the stream's connection: the node cancels the call.
+   */
+  private int follow(String streamMethod, ByteString payload, JsonMethod jsonMethod) throws IOException {
+    BlockingQueue<Object> signals = new LinkedBlockingQueue<>();
+    Object done = new Object();
+    MeshClientOptions options = MeshClientOptions.builder().defaultDeadline(deadline).build();
+    try (MeshClient client = MeshClient.connect(node, options)) {
+      client
+          .stream(service, streamMethod, payload, deadline, headers)
+          .subscribe(
+              new Flow.Subscriber<ByteString>() {
+                private Flow.Subscription subscription;
+
+                @Override
+                public void onSubscribe(Flow.Subscription s) {
+                  subscription = s;
+                  s.request(16);
+                }
+
+                @Override
+                public void onNext(ByteString item) {
+                  signals.add(item);
+                  subscription.request(1);
+                }
+
+                @Override
+                public void onError(Throwable failure) {
+                  signals.add(failure);
+                }
+
+                @Override
+                public void onComplete() {
+                  signals.add(done);
+                }
+              });
+      PrintWriter err = spec.commandLine().getErr();
+      while (true) {
+        Object signal;
+        try {
+          signal = signals.take();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return ExitCodes.INTERNAL;
+        }
+        if (signal instanceof ByteString item) {
+          printPayload(item, jsonMethod);
+          if (!raw && jsonMethod == null) {
+            spec.commandLine().getOut().println(); // one item per line for text and hex
+            spec.commandLine().getOut().flush();
+          }
+        } else if (signal == done) {
+          err.println("OK");
+          err.flush();
+          return ExitCodes.OK;
+        } else if (signal instanceof MeshCallException failure) {
+          err.println(failure.status().name() + ": " + failure.error());
+          err.flush();
+          return ExitCodes.forStatus(failure.status().getNumber());
+        } else {
+          throw new MeshctlException(ExitCodes.INTERNAL, "the stream failed: " + signal);
+        }
+      }
+    } catch (ConnectException e) {
+      throw new MeshctlException(ExitCodes.UNREACHABLE, e.getMessage());
+    }
+  }
+
+  /** One reply payload or stream item on stdout, as JSON, raw bytes, text or hex. */
   private void printPayload(ByteString payload, JsonMethod jsonMethod) throws IOException {
     if (raw) {
       meshctl.rawOut().write(payload.toByteArray());

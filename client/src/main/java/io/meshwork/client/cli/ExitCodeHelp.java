@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
       " 4:the management API cannot be reached",
       " 5:the management API answered with an error (e.g. no such member)",
       " 6:the management API's mutating routes are read-only (HTTP 405)",
-      " 7:the method streams its reply; meshctl cannot follow streams yet",
+      " 7:bench: the method streams its reply (bench measures unary calls)",
       " 8:bench: some calls failed",
       "1x:the call ended with status number x: 11 BAD_REQUEST (also: an unknown method for --json),"
           + " 12 NOT_FOUND (also: a service the management API does not know), 13 UNAVAILABLE,"
