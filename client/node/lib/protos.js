@@ -8,6 +8,7 @@ const protobuf = require("protobufjs");
 const PROTO_ROOT = path.join(__dirname, "..", "proto");
 const PROTO_FILES = [
   "meshwork/v1/meshwork.proto",
+  "meshwork/services/v1/conformance.proto",
   "meshwork/services/v1/hash.proto",
   "meshwork/services/v1/info.proto",
   "meshwork/services/v1/kv.proto",
@@ -42,6 +43,9 @@ const METHOD_TYPES = Object.freeze({
   "kv.delete": [S + "KvDeleteRequest", S + "KvDeleteReply"],
   "kv.keys": [S + "KvKeysRequest", S + "KvKeysReply"],
   "kv.cas": [S + "KvCasRequest", S + "KvCasReply"],
+  "conformance.status": [S + "StatusRequest", S + "ConformanceReply"],
+  "conformance.delay": [S + "DelayRequest", S + "ConformanceReply"],
+  "conformance.stream": [S + "StreamRequest", S + "StreamItem"],
 });
 
 /** Options of Type.toObject for replies handed to users: plain, complete, JSON-friendly objects. */

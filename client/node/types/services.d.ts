@@ -4,6 +4,9 @@
 /** meshwork.services.v1.Consistency: by name (replies carry names). */
 export type Consistency = "CONSISTENCY_DEFAULT" | "LOCAL" | "MAJORITY" | "ALL";
 
+/** meshwork.v1.Status: by name (replies carry names). */
+export type Status = "OK" | "BAD_REQUEST" | "NOT_FOUND" | "UNAVAILABLE" | "DEADLINE_EXCEEDED" | "OVERLOADED" | "UNAUTHENTICATED" | "PERMISSION_DENIED" | "INTERNAL";
+
 /** meshwork.services.v1.AcquireReply, as callTyped returns it (every field present). */
 export interface AcquireReply {
   allowed: boolean;
@@ -15,6 +18,17 @@ export interface AcquireReply {
 export interface AcquireRequest {
   key?: string;
   permits?: number;
+}
+
+/** meshwork.services.v1.ConformanceReply, as callTyped returns it (every field present). */
+export interface ConformanceReply {
+  payload: Buffer;
+}
+
+/** meshwork.services.v1.DelayRequest, as callTyped takes it (every field optional). */
+export interface DelayRequest {
+  delay_ms?: number;
+  payload?: Uint8Array;
 }
 
 /** meshwork.services.v1.DigestReply, as callTyped returns it (every field present). */
@@ -122,6 +136,28 @@ export interface Sha256Request {
   data?: Uint8Array;
 }
 
+/** meshwork.services.v1.StatusRequest, as callTyped takes it (every field optional). */
+export interface StatusRequest {
+  status?: Status | number;
+  error?: string;
+  payload?: Uint8Array;
+}
+
+/** meshwork.services.v1.StreamItem, as callTyped returns it (every field present). */
+export interface StreamItem {
+  index: number;
+  payload: Buffer;
+}
+
+/** meshwork.services.v1.StreamRequest, as callTyped takes it (every field optional). */
+export interface StreamRequest {
+  count?: number;
+  interval_ms?: number;
+  end_status?: Status | number;
+  end_error?: string;
+  payload?: Uint8Array;
+}
+
 /** meshwork.services.v1.SubscribeRequest, as callTyped takes it (every field optional). */
 export interface SubscribeRequest {
   topic?: string;
@@ -147,4 +183,7 @@ export interface BuiltInMethods {
   "kv.delete": [KvDeleteRequest, KvDeleteReply];
   "kv.keys": [KvKeysRequest, KvKeysReply];
   "kv.cas": [KvCasRequest, KvCasReply];
+  "conformance.status": [StatusRequest, ConformanceReply];
+  "conformance.delay": [DelayRequest, ConformanceReply];
+  "conformance.stream": [StreamRequest, StreamItem];
 }
