@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.pekko.actor.AbstractExtensionId;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -30,6 +31,10 @@ public final class NodeRuntime implements Extension {
   private volatile RoutingStrategy.Settings routingStrategies = RoutingStrategy.Settings.DEFAULT;
   private final ConcurrentHashMap<ActorRef<CallMessage>, AtomicInteger> outstanding =
       new ConcurrentHashMap<>();
+  /** Requests from this node's clients in flight (striped: one add per call, a sum per read). */
+  private final LongAdder inFlight = new LongAdder();
+  /** Client connections open on this node's endpoints. */
+  private final AtomicInteger connections = new AtomicInteger();
 
   public static NodeRuntime get(ActorSystem system) {
     return Id.INSTANCE.get(system);
@@ -37,6 +42,16 @@ public final class NodeRuntime implements Extension {
 
   public static NodeRuntime get(org.apache.pekko.actor.typed.ActorSystem<?> system) {
     return Id.INSTANCE.get(system);
+  }
+
+  /** Requests in flight from this node's client connections, all endpoints together. */
+  public LongAdder inFlight() {
+    return inFlight;
+  }
+
+  /** Client connections open on this node, all endpoints together. */
+  public AtomicInteger connections() {
+    return connections;
   }
 
   public RoutingTable routingTable() {

@@ -23,7 +23,33 @@ public record EndpointSettings(
     Duration closeLinger,
     Map<String, Integer> servicePorts,
     String dedicatedService,
-    int maxOutboxBytes) {
+    int maxOutboxBytes,
+    Limits limits) {
+
+  /**
+   * The node-wide bounds of the endpoint (see reference.conf): open connections, requests in
+   * flight, idle connections and clients that stop reading. A zero duration turns its check off.
+   */
+  public record Limits(
+      int maxConnections, int maxInFlightPerNode, Duration idleTimeout, Duration writeStallTimeout) {
+    static Limits fromConfig(Config c) {
+      int maxConnections = c.getInt("max-connections");
+      int maxInFlight = c.getInt("max-in-flight-per-node");
+      if (maxConnections <= 0) {
+        throw new IllegalArgumentException(
+            "meshwork.endpoint.max-connections: " + maxConnections + " (expected: > 0)");
+      }
+      if (maxInFlight <= 0) {
+        throw new IllegalArgumentException(
+            "meshwork.endpoint.max-in-flight-per-node: " + maxInFlight + " (expected: > 0)");
+      }
+      return new Limits(
+          maxConnections,
+          maxInFlight,
+          nonNegative(c, "idle-timeout"),
+          nonNegative(c, "write-stall-timeout"));
+    }
+  }
 
   public EndpointSettings {
     servicePorts = Collections.unmodifiableMap(new TreeMap<>(servicePorts));
@@ -52,7 +78,8 @@ public record EndpointSettings(
         closeLinger,
         servicePorts,
         service,
-        maxOutboxBytes);
+        maxOutboxBytes,
+        limits);
   }
 
   /** True for a service's dedicated port, false for the node's shared port. */
@@ -123,7 +150,8 @@ public record EndpointSettings(
         positive(c, "close-linger"),
         servicePorts(c.getConfig("service-ports"), port),
         null,
-        outbox(c));
+        outbox(c),
+        Limits.fromConfig(c));
   }
 
   private static Map<String, Integer> servicePorts(Config c, int sharedPort) {
@@ -167,6 +195,15 @@ public record EndpointSettings(
           "meshwork.endpoint.read-buffer-size: " + size + " (expected: 1 KiB to 16 MiB)");
     }
     return (int) size;
+  }
+
+  private static Duration nonNegative(Config c, String key) {
+    Duration d = c.getDuration(key);
+    if (d.isNegative()) {
+      throw new IllegalArgumentException(
+          "meshwork.endpoint." + key + ": " + d + " (expected: >= 0; 0 turns it off)");
+    }
+    return d;
   }
 
   private static Duration positive(Config c, String key) {

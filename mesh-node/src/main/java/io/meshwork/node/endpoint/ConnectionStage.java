@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.stream.Attributes;
@@ -83,10 +84,25 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
 
   private final class Logic extends TimerGraphStageLogic {
     private static final String DEADLINE_TIMER = "deadline";
+    private static final String HOUSEKEEPING_TIMER = "housekeeping";
+    /**
+     * Calls a connection may always have in flight, even past max-in-flight-per-node: the node sheds
+     * the calls of the connections that hold many, so a flood from some clients does not shut out
+     * a well-behaved one (the overshoot is bounded by this times max-connections).
+     */
+    private static final int GUARANTEED_PER_CONNECTION = 8;
 
     private final long defaultDeadlineNanos = settings.defaultDeadline().toNanos();
     private final long maxDeadlineNanos = settings.maxDeadline().toNanos();
     private final int maxInFlight = settings.maxInFlightPerConnection();
+    private final int maxNodeInFlight = settings.limits().maxInFlightPerNode();
+    private final long idleNanos = settings.limits().idleTimeout().toNanos();
+    private final long stallNanos = settings.limits().writeStallTimeout().toNanos();
+    private final LongAdder nodeInFlight = runtime.inFlight();
+    /** When the last bytes were read or the last reply was handed out; for the idle timeout. */
+    private long lastActivity = System.nanoTime();
+    /** When replies were handed to the socket side that has not asked for more since; 0: none. */
+    private long waitingSince;
 
     private final InFlight inFlight = new InFlight();
     private final RequestFields fields = new RequestFields();
@@ -116,6 +132,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
           new AbstractInHandler() {
             @Override
             public void onPush() {
+              lastActivity = System.nanoTime();
               // The read's own array when it is one (no copy); frames are parsed in place.
               byte[] bytes = grab(in).toArrayUnsafe();
               parser.offer(bytes, 0, bytes.length);
@@ -133,6 +150,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
           new AbstractOutHandler() {
             @Override
             public void onPull() {
+              waitingSince = 0;
               flush();
               // Room in the outbox again: take the frames that were waiting for it.
               processFrames();
@@ -151,11 +169,19 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
                       })
                   .ref());
       connectionNumber = remoteReplies.register(replyTo);
+      runtime.connections().incrementAndGet();
+      long check = Math.min(idleNanos == 0 ? Long.MAX_VALUE : idleNanos, stallNanos == 0 ? Long.MAX_VALUE : stallNanos);
+      if (check != Long.MAX_VALUE) {
+        // Checked a few times per timeout: a connection close happens within 1.25 x the timeout.
+        Duration period = Duration.ofNanos(Math.max(check / 4, TimeUnit.MILLISECONDS.toNanos(50)));
+        scheduleWithFixedDelay(HOUSEKEEPING_TIMER, period, period);
+      }
       pull(in);
     }
 
     @Override
     public void postStop() {
+      runtime.connections().decrementAndGet();
       remoteReplies.unregister(connectionNumber);
       inFlight.forEach(
           call -> {
@@ -191,6 +217,8 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
      */
     private void processFrames() {
       long now = System.nanoTime(); // one clock read for every frame of this read
+      // The node's room for more calls, read once per event (a sum of a few striped counters).
+      allowance = maxNodeInFlight - nodeInFlight.sum();
       while (!closeAfterFlush && hasRoom()) {
         try {
           if (!parser.next()) {
@@ -226,8 +254,13 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       completeIfDone();
     }
 
+    /** How many more calls the node takes in this event before it sheds them (OVERLOADED). */
+    private long allowance;
+
     private boolean hasRoom() {
-      return inFlight.size() < maxInFlight && outbox.size() < maxInFlight;
+      // Replies waiting for the client are bounded in number and in bytes: past either, the node
+      // stops reading this connection until the client takes its replies (TCP backpressure).
+      return inFlight.size() < maxInFlight && outbox.size() < maxInFlight && outboxBytes < maxOutboxBytes;
     }
 
     private void onFrame(long now) {
@@ -302,6 +335,20 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
         enqueue(failure(id, miss.status(), miss.message()));
         return;
       }
+      if (allowance <= 0 && inFlight.size() >= GUARANTEED_PER_CONNECTION) {
+        // The node as a whole has max-in-flight-per-node calls in flight: shed this one at once,
+        // cheaply, rather than queue it (the client may retry elsewhere or later).
+        enqueue(
+            failure(
+                id,
+                Status.OVERLOADED,
+                "the node has "
+                    + maxNodeInFlight
+                    + " requests in flight (meshwork.endpoint.max-in-flight-per-node); retry later or"
+                    + " on another node"));
+        return;
+      }
+      allowance--;
       long timeout =
           deadlineMs == 0
               ? defaultDeadlineNanos
@@ -310,6 +357,8 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
                   TimeUnit.MILLISECONDS.toNanos(Integer.toUnsignedLong(deadlineMs)), maxDeadlineNanos);
       InFlight.Call call = inFlight.add(nextCallId(), id, now + timeout);
       call.instance = instance;
+      nodeInFlight.increment();
+      call.nodeInFlight = nodeInFlight;
       AtomicInteger outstanding = routes.outstanding(instance); // null unless least-outstanding
       if (outstanding != null) {
         outstanding.incrementAndGet();
@@ -412,6 +461,10 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
 
     @Override
     public void onTimer(Object timerKey) {
+      if (HOUSEKEEPING_TIMER.equals(timerKey)) {
+        housekeeping();
+        return;
+      }
       timerDeadline = Long.MAX_VALUE;
       long now = System.nanoTime();
       for (InFlight.Call late = inFlight.pollExpired(now);
@@ -447,6 +500,35 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       scheduleOnce(DEADLINE_TIMER, Duration.ofNanos(delay + 1_000_000));
     }
 
+    /**
+     * Closes a connection whose client has not taken its replies for write-stall-timeout (it is
+     * not reading; its calls are cancelled, rather than buffered for ever), or that has been idle,
+     * with nothing in flight, for idle-timeout.
+     */
+    private void housekeeping() {
+      long now = System.nanoTime();
+      if (stallNanos > 0 && waitingSince != 0 && now - waitingSince > stallNanos) {
+        log().info(
+            "Closing a client connection: its replies have waited {} ms for the client to read them"
+                + " (meshwork.endpoint.write-stall-timeout)",
+            TimeUnit.NANOSECONDS.toMillis(now - waitingSince));
+        failStage(new WriteStalled());
+        return;
+      }
+      if (idleNanos > 0
+          && inFlight.size() == 0
+          && outbox.isEmpty()
+          && waitingSince == 0
+          && now - lastActivity > idleNanos) {
+        log().debug("Closing an idle client connection (meshwork.endpoint.idle-timeout)");
+        closeAfterFlush = true;
+        if (!isClosed(in)) {
+          cancel(in);
+        }
+        completeIfDone();
+      }
+    }
+
     private void pullIfRoom() {
       if (!inputDone && !closeAfterFlush && !hasBeenPulled(in) && !isClosed(in) && hasRoom()) {
         pull(in);
@@ -480,6 +562,9 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       }
       outboxBytes = 0;
       push(out, batch);
+      long now = System.nanoTime();
+      lastActivity = now;
+      waitingSince = now;
     }
 
     private void completeIfDone() {
@@ -491,8 +576,19 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       }
     }
 
+    private org.apache.pekko.event.LoggingAdapter log() {
+      return org.apache.pekko.event.Logging.getLogger(materializer().system(), ConnectionStage.class);
+    }
+
     private ByteString failure(long clientId, Status status, String error) {
       return ReplyEncoder.encode(clientId, status, com.google.protobuf.ByteString.EMPTY, error, false);
+    }
+  }
+
+  /** Ends a connection whose client stopped reading (a stack-less, expected failure). */
+  static final class WriteStalled extends RuntimeException {
+    WriteStalled() {
+      super("the client stopped reading its replies", null, false, false);
     }
   }
 }

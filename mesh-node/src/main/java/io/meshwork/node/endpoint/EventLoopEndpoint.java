@@ -138,6 +138,8 @@ public final class EventLoopEndpoint {
     private final Flow<ByteString, ByteString, NotUsed> connection;
     private final int readBufferSize;
     private final Duration linger;
+    private final NodeRuntime runtime;
+    private final EndpointSettings settings;
     SelectionKey key;
 
     Acceptor(
@@ -148,6 +150,8 @@ public final class EventLoopEndpoint {
         ServerSocketChannel server,
         EventLoop loop) {
       this.system = system;
+      this.runtime = runtime;
+      this.settings = settings;
       this.server = server;
       this.loop = loop;
       this.group = loop.group();
@@ -179,6 +183,9 @@ public final class EventLoopEndpoint {
     }
 
     private void start(SocketChannel channel) {
+      if (ConnectionLimit.refuse(runtime, settings, channel)) {
+        return;
+      }
       try {
         channel.configureBlocking(false);
         channel.setOption(StandardSocketOptions.TCP_NODELAY, true);

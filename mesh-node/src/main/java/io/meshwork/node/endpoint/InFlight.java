@@ -38,6 +38,8 @@ final class InFlight {
     final long deadlineNanos;
     /** The instance's outstanding-call counter when its service routes by least-outstanding. */
     AtomicInteger outstanding;
+    /** The node's count of calls in flight, while this call counts in it. */
+    java.util.concurrent.atomic.LongAdder nodeInFlight;
     /** The instance serving the call. */
     ActorRef<CallMessage> instance;
     /** True once a stream item arrived: the deadline no longer applies. */
@@ -50,6 +52,10 @@ final class InFlight {
       if (outstanding != null) {
         outstanding.decrementAndGet();
         outstanding = null;
+      }
+      if (nodeInFlight != null) {
+        nodeInFlight.decrement();
+        nodeInFlight = null;
       }
     }
 

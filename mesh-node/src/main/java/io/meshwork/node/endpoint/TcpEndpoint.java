@@ -10,6 +10,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.io.Inet;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
@@ -46,6 +47,15 @@ public final class TcpEndpoint {
             Sink.foreach(
                 incoming -> {
                   log.debug("Client connected from {}", incoming.remoteAddress());
+                  if (runtime.connections().get() >= settings.limits().maxConnections()) {
+                    // One OVERLOADED reply with id 0, then the connection closes.
+                    incoming.handleWith(
+                        Flow.fromSinkAndSourceCoupled(
+                            Sink.ignore(),
+                            Source.single(ConnectionLimit.refusal(settings))),
+                        system);
+                    return;
+                  }
                   incoming.handleWith(connection, system);
                 }))
         .run(system)
