@@ -19,6 +19,11 @@ import java.time.Duration;
  * @param reconnectMinBackoff the wait before the first reconnection attempt; it doubles after
  *     each failed attempt, with up to 20% random jitter
  * @param reconnectMaxBackoff the longest wait between two attempts
+ * @param resendOnConnectionLoss whether a call whose connection closes before its reply arrives is
+ *     sent again, once, to another connected node (within what is left of its deadline). Only for
+ *     calls that are safe to repeat: after a node crashed, such a call may have been served. After
+ *     a node's graceful shutdown it never was: a draining node answers every request it has read
+ *     before it closes the connection.
  */
 public record MeshClientOptions(
     Duration connectTimeout,
@@ -26,7 +31,8 @@ public record MeshClientOptions(
     int maxReplyFrameBytes,
     boolean reconnect,
     Duration reconnectMinBackoff,
-    Duration reconnectMaxBackoff) {
+    Duration reconnectMaxBackoff,
+    boolean resendOnConnectionLoss) {
 
   /** 5 seconds. */
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -99,8 +105,15 @@ public record MeshClientOptions(
     private boolean reconnect = true;
     private Duration reconnectMinBackoff = DEFAULT_RECONNECT_MIN_BACKOFF;
     private Duration reconnectMaxBackoff = DEFAULT_RECONNECT_MAX_BACKOFF;
+    private boolean resendOnConnectionLoss;
 
     private Builder() {}
+
+    /** See {@link MeshClientOptions#resendOnConnectionLoss()}; off by default. */
+    public Builder resendOnConnectionLoss(boolean resend) {
+      this.resendOnConnectionLoss = resend;
+      return this;
+    }
 
     /** See {@link MeshClientOptions#reconnect()}. */
     public Builder reconnect(boolean reconnect) {
@@ -141,7 +154,8 @@ public record MeshClientOptions(
           maxReplyFrameBytes,
           reconnect,
           reconnectMinBackoff,
-          reconnectMaxBackoff);
+          reconnectMaxBackoff,
+          resendOnConnectionLoss);
     }
   }
 }

@@ -150,12 +150,32 @@ final class NodePool {
 
   /** Sends on the next connected node, or answers UNAVAILABLE at once when none is. */
   CompletableFuture<Reply> send(Request.Builder request, Duration deadline) {
+    return send(request, deadline, null);
+  }
+
+  private CompletableFuture<Reply> send(Request.Builder request, Duration deadline, Connection avoid) {
     int n = slots.size();
     int start = n == 1 ? 0 : Math.floorMod(next.getAndIncrement(), n);
     for (int i = 0; i < n; i++) {
       Connection c = slots.get((start + i) % n).connection;
-      if (c != null && c.isOpen()) {
-        return c.send(request, deadline);
+      if (c != null && c.isOpen() && c != avoid) {
+        if (!options.resendOnConnectionLoss() || avoid != null) {
+          return c.send(request, deadline);
+        }
+        long sent = System.nanoTime();
+        return c.send(request, deadline)
+            .thenCompose(
+                reply -> {
+                  Duration left = deadline.minusNanos(System.nanoTime() - sent);
+                  if (reply.getStatusValue() != Status.UNAVAILABLE_VALUE
+                      || c.isOpen()
+                      || !reply.getError().startsWith("connection to " + c.peer() + " closed: ")
+                      || left.toMillis() < 1) {
+                    return CompletableFuture.completedFuture(reply);
+                  }
+                  // Its connection closed before the reply: once more, on another node.
+                  return send(request, left, c);
+                });
       }
     }
     return CompletableFuture.completedFuture(

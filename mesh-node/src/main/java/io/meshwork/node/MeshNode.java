@@ -23,6 +23,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.slf4j.Logger;
@@ -145,7 +146,45 @@ public final class MeshNode implements AutoCloseable {
             }
           });
     }
+    org.apache.pekko.cluster.Cluster cluster = org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system));
+    runtime.clusterSize(() -> cluster.state().members().size());
     CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
+    // Graceful shutdown, in CoordinatedShutdown's order (then the cluster leave and the stop):
+    // 1. the node's services leave the Receptionist, so the other nodes stop routing calls here,
+    //    and /ready turns 503; it waits deregister-delay for that to reach them;
+    // 2. the endpoints stop accepting connections;
+    // 3. every client connection answers what it has read, reads no more and closes, within
+    //    drain-timeout.
+    Duration deregisterDelay = system.settings().config().getDuration("meshwork.shutdown.deregister-delay");
+    Duration drainTimeout = system.settings().config().getDuration("meshwork.shutdown.drain-timeout");
+    shutdown.addTask(
+        CoordinatedShutdown.PhaseBeforeServiceUnbind(),
+        "meshwork-deregister",
+        () -> {
+          for (var instance : runtime.localInstances()) {
+            system
+                .receptionist()
+                .tell(
+                    org.apache.pekko.actor.typed.receptionist.Receptionist.deregister(
+                        io.meshwork.node.routing.ServiceKeys.ALL, instance));
+          }
+          log.info(
+              "Shutting down: services deregistered; waiting {} ms for the other nodes to stop routing here",
+              deregisterDelay.toMillis());
+          CompletableFuture<Done> waited = new CompletableFuture<>();
+          system.scheduler().scheduleOnce(deregisterDelay, () -> waited.complete(Done.getInstance()), system.executionContext());
+          return waited;
+        });
+    shutdown.addTask(
+        CoordinatedShutdown.PhaseServiceRequestsDone(),
+        "meshwork-drain",
+        () -> {
+          runtime.drain();
+          CompletableFuture<Done> drained = new CompletableFuture<>();
+          long until = System.nanoTime() + drainTimeout.toNanos();
+          pollDrained(system, runtime, until, drained);
+          return drained;
+        });
     shutdown.addTask(
         CoordinatedShutdown.PhaseServiceUnbind(),
         "meshwork-endpoint-unbind",
@@ -173,6 +212,27 @@ public final class MeshNode implements AutoCloseable {
               }
             });
     return new MeshNode(system, settings, endpoint, allDedicated);
+  }
+
+  /** Completes {@code drained} once no client connection is open, or at {@code untilNanos}. */
+  private static void pollDrained(
+      ActorSystem<?> system, NodeRuntime runtime, long untilNanos, CompletableFuture<Done> drained) {
+    int open = runtime.connections().get();
+    if (open == 0 || System.nanoTime() - untilNanos > 0) {
+      if (open > 0) {
+        log.warn("Shutting down with {} client connection(s) still open after the drain timeout", open);
+      } else {
+        log.info("Shutting down: every client connection drained");
+      }
+      drained.complete(Done.getInstance());
+      return;
+    }
+    system
+        .scheduler()
+        .scheduleOnce(
+            Duration.ofMillis(20),
+            () -> pollDrained(system, runtime, untilNanos, drained),
+            system.executionContext());
   }
 
   private static CompletionStage<EndpointBinding> bind(

@@ -77,8 +77,9 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
                 getContext().getSystem(),
                 NodeRuntime.get(getContext().getSystem()),
                 settings.endpoint().eventLoopDispatcher()));
-    ServiceHosting.spawnAll(getContext(), definitions, context, settings);
-    NodeRuntime.get(getContext().getSystem()).hostedServices(definitions.keySet());
+    NodeRuntime runtime = NodeRuntime.get(getContext().getSystem());
+    runtime.localInstances(ServiceHosting.spawnAll(getContext(), definitions, context, settings));
+    runtime.hostedServices(definitions.keySet());
     return this;
   }
 }

@@ -49,6 +49,44 @@ public final class NodeRuntime implements Extension {
     return inFlight;
   }
 
+  private volatile boolean draining;
+  private volatile java.util.List<ActorRef<CallMessage>> localInstances = java.util.List.of();
+  private final Set<Runnable> drainHooks = ConcurrentHashMap.newKeySet();
+
+  /** This node's service instances, once spawned. */
+  public java.util.List<ActorRef<CallMessage>> localInstances() {
+    return localInstances;
+  }
+
+  public void localInstances(java.util.List<ActorRef<CallMessage>> instances) {
+    this.localInstances = java.util.List.copyOf(instances);
+  }
+
+  /** Registers {@code hook}, run once when the node starts draining (see {@link #drain()}). */
+  public void onDrain(Runnable hook) {
+    drainHooks.add(hook);
+    if (draining) {
+      hook.run();
+    }
+  }
+
+  public void removeDrainHook(Runnable hook) {
+    drainHooks.remove(hook);
+  }
+
+  /**
+   * The node is shutting down: it stops being ready, and every client connection stops reading
+   * requests, answers those it has read, then closes.
+   */
+  public void drain() {
+    draining = true;
+    drainHooks.forEach(Runnable::run);
+  }
+
+  public boolean draining() {
+    return draining;
+  }
+
   /** Client connections open on this node, all endpoints together. */
   public AtomicInteger connections() {
     return connections;
@@ -60,6 +98,58 @@ public final class NodeRuntime implements Extension {
 
   public void routingTable(RoutingTable table) {
     this.routingTable = table;
+    openIfReady();
+  }
+
+  private final Set<Runnable> openHooks = ConcurrentHashMap.newKeySet();
+  private volatile boolean opened;
+
+  /**
+   * Runs {@code hook} once the node has first been able to serve clients ({@link #servesClients}),
+   * at once if it has been: client connections read no request before that, so a client that
+   * connects to a node still starting waits a moment instead of being refused.
+   */
+  public void onOpen(Runnable hook) {
+    openHooks.add(hook);
+    if (opened && openHooks.remove(hook)) {
+      hook.run();
+    }
+  }
+
+  public void removeOpenHook(Runnable hook) {
+    openHooks.remove(hook);
+  }
+
+  private volatile java.util.function.IntSupplier clusterSize = () -> 1;
+
+  /** How the runtime learns the cluster's size (set by the node at start). */
+  public void clusterSize(java.util.function.IntSupplier size) {
+    this.clusterSize = size;
+  }
+
+  /**
+   * True while the node cannot serve yet but other members of its cluster can: a client
+   * connection is then closed at once (not read), so that the client goes to another node instead
+   * of waiting for this one. A node alone in its cluster holds its connections until it can serve.
+   */
+  public boolean refusesConnections() {
+    return !opened && clusterSize.getAsInt() > 1;
+  }
+
+  /** True once the node has served clients (see {@link #onOpen}). */
+  public boolean opened() {
+    return opened;
+  }
+
+  private void openIfReady() {
+    if (!opened && servesClients()) {
+      opened = true;
+      for (Runnable hook : openHooks) {
+        if (openHooks.remove(hook)) {
+          hook.run();
+        }
+      }
+    }
   }
 
   /** The bound client endpoint, or null until it is bound (and after it is unbound). */
@@ -69,6 +159,7 @@ public final class NodeRuntime implements Extension {
 
   public void endpointAddress(InetSocketAddress address) {
     this.endpointAddress = address;
+    openIfReady();
   }
 
   /** How each service's calls pick an instance ({@code meshwork.routing}). */
@@ -102,6 +193,7 @@ public final class NodeRuntime implements Extension {
   /** Records which services this node hosts, once they are spawned. */
   public void hostedServices(Set<String> services) {
     this.hostedServices = Set.copyOf(services);
+    openIfReady();
   }
 
   /**
@@ -111,6 +203,9 @@ public final class NodeRuntime implements Extension {
    * checked separately (see NodeReadinessCheck).
    */
   public boolean servesClients() {
+    if (draining) {
+      return false;
+    }
     Set<String> hosted = hostedServices;
     RoutingTable routingTable = this.routingTable;
     if (endpointAddress == null || hosted == null || !routingTable.settled()) {

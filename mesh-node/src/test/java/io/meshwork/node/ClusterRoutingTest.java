@@ -96,10 +96,17 @@ class ClusterRoutingTest {
     new Random(5).nextBytes(bytes);
     ByteString payload = ByteString.copyFrom(bytes);
     try (WireConnection conn = new WireConnection(TestNodes.endpoint(b))) {
-      for (int id = 1; id <= 16; id++) {
-        conn.write(echo(id, payload));
-      }
-      conn.flush();
+      // Written while the replies are read, as protocol/README.md asks of clients: the node keeps
+      // at most max-outbox-size of replies waiting for a client, then stops reading its requests.
+      Thread writer =
+          new Thread(
+              () -> {
+                for (int id = 1; id <= 16; id++) {
+                  conn.write(echo(id, payload));
+                }
+                conn.flush();
+              });
+      writer.start();
       Set<Long> ids = new HashSet<>();
       for (int i = 0; i < 16; i++) {
         Reply reply = conn.read();

@@ -29,6 +29,16 @@ final class ConnectionLimit {
 
   /** True when the node is full: the refusal was sent (as far as it fits) and the channel closed. */
   static boolean refuse(NodeRuntime runtime, EndpointSettings settings, SocketChannel channel) {
+    if (runtime.refusesConnections()) {
+      // Starting, while other nodes serve: closed unread, so the client's requests (never read)
+      // may go to another node.
+      try {
+        channel.close();
+      } catch (IOException e) {
+        // nothing more to do
+      }
+      return true;
+    }
     if (runtime.connections().get() < settings.limits().maxConnections()) {
       return false;
     }

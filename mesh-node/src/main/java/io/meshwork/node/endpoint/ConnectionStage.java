@@ -32,6 +32,7 @@ import org.apache.pekko.stream.FlowShape;
 import org.apache.pekko.stream.Inlet;
 import org.apache.pekko.stream.Outlet;
 import org.apache.pekko.stream.stage.AbstractInHandler;
+import org.apache.pekko.stream.stage.AsyncCallback;
 import org.apache.pekko.stream.stage.AbstractOutHandler;
 import org.apache.pekko.stream.stage.GraphStage;
 import org.apache.pekko.stream.stage.GraphStageLogic;
@@ -117,6 +118,10 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     private long timerDeadline = Long.MAX_VALUE;
     private boolean inputDone;
     private boolean closeAfterFlush;
+    /** The node is shutting down: answer what was read, read nothing more, then close. */
+    private boolean draining;
+    private Runnable drainHook;
+    private Runnable openHook;
     private ActorRef<ReplyMessage> replyTo;
 
     /**
@@ -170,18 +175,32 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
                   .ref());
       connectionNumber = remoteReplies.register(replyTo);
       runtime.connections().incrementAndGet();
+      AsyncCallback<BoxedUnit> drainCallback = createAsyncCallback(unit -> drain());
+      drainHook = () -> drainCallback.invoke(BoxedUnit.UNIT);
+      runtime.onDrain(drainHook);
+      if (!runtime.opened()) {
+        // A node still starting reads no request until it can serve (its services routable, the
+        // listings settled): the client waits a moment rather than getting "not known yet".
+        AsyncCallback<BoxedUnit> openCallback = createAsyncCallback(unit -> processFrames());
+        openHook = () -> openCallback.invoke(BoxedUnit.UNIT);
+        runtime.onOpen(openHook);
+      }
       long check = Math.min(idleNanos == 0 ? Long.MAX_VALUE : idleNanos, stallNanos == 0 ? Long.MAX_VALUE : stallNanos);
       if (check != Long.MAX_VALUE) {
         // Checked a few times per timeout: a connection close happens within 1.25 x the timeout.
         Duration period = Duration.ofNanos(Math.max(check / 4, TimeUnit.MILLISECONDS.toNanos(50)));
         scheduleWithFixedDelay(HOUSEKEEPING_TIMER, period, period);
       }
-      pull(in);
+      pullIfRoom();
     }
 
     @Override
     public void postStop() {
       runtime.connections().decrementAndGet();
+      runtime.removeDrainHook(drainHook);
+      if (openHook != null) {
+        runtime.removeOpenHook(openHook);
+      }
       remoteReplies.unregister(connectionNumber);
       inFlight.forEach(
           call -> {
@@ -529,8 +548,31 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       }
     }
 
+    /**
+     * Graceful shutdown: the frames already read are still handled and answered, nothing more is
+     * read, and the connection closes once every call is answered. So a request the client sent
+     * after this was never read: a client may safely send it again to another node.
+     */
+    private void drain() {
+      if (draining) {
+        return;
+      }
+      draining = true;
+      processFrames(); // the complete frames already read
+      if (!isClosed(in)) {
+        cancel(in); // the connection lingers: the client reads every reply, not a reset
+      }
+      completeIfDone();
+    }
+
     private void pullIfRoom() {
-      if (!inputDone && !closeAfterFlush && !hasBeenPulled(in) && !isClosed(in) && hasRoom()) {
+      if (!inputDone
+          && !closeAfterFlush
+          && !draining
+          && runtime.opened()
+          && !hasBeenPulled(in)
+          && !isClosed(in)
+          && hasRoom()) {
         pull(in);
       }
     }
@@ -571,7 +613,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       if (!outbox.isEmpty()) {
         return;
       }
-      if (closeAfterFlush || (inputDone && inFlight.size() == 0)) {
+      if (closeAfterFlush || ((inputDone || draining) && inFlight.size() == 0)) {
         completeStage();
       }
     }

@@ -47,6 +47,12 @@ public final class TcpEndpoint {
             Sink.foreach(
                 incoming -> {
                   log.debug("Client connected from {}", incoming.remoteAddress());
+                  if (runtime.refusesConnections()) {
+                    // Starting, while other nodes serve: closed unread (see NodeRuntime).
+                    incoming.handleWith(
+                        Flow.fromSinkAndSourceCoupled(Sink.cancelled(), Source.empty()), system);
+                    return;
+                  }
                   if (runtime.connections().get() >= settings.limits().maxConnections()) {
                     // One OVERLOADED reply with id 0, then the connection closes.
                     incoming.handleWith(
