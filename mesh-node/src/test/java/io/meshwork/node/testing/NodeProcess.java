@@ -22,14 +22,17 @@ public final class NodeProcess implements AutoCloseable {
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private final String name;
+  private final String host;
   private final Process process;
   private final Path log;
   public final int port;
   public final int clusterPort;
   public final int managementPort;
 
-  private NodeProcess(String name, Process process, Path log, int port, int clusterPort, int managementPort) {
+  private NodeProcess(
+      String name, String host, Process process, Path log, int port, int clusterPort, int managementPort) {
     this.name = name;
+    this.host = host;
     this.process = process;
     this.log = log;
     this.port = port;
@@ -44,6 +47,15 @@ public final class NodeProcess implements AutoCloseable {
 
   /** As {@link #start(String, Map)}, with extra JVM options (e.g. {@code -Dpekko...=...}). */
   public static NodeProcess start(String name, Map<String, String> env, List<String> jvmOptions) {
+    return start(name, env, jvmOptions, List.of(), "127.0.0.1");
+  }
+
+  /**
+   * As {@link #start(String, Map, List)}, with the command run through {@code commandPrefix} (e.g.
+   * {@code ip netns exec NS}) and the node bound to {@code host}.
+   */
+  public static NodeProcess start(
+      String name, Map<String, String> env, List<String> jvmOptions, List<String> commandPrefix, String host) {
     String jar = System.getProperty("meshwork.node.jar", "target/mesh-node.jar");
     if (!new File(jar).isFile()) {
       throw new IllegalStateException("mesh-node.jar not found at " + jar + " (run mvn package first)");
@@ -54,30 +66,30 @@ public final class NodeProcess implements AutoCloseable {
     try {
       Path logDir = Files.createDirectories(Path.of("target", "it-logs"));
       Path log = logDir.resolve(name + ".log");
-      List<String> command = new ArrayList<>();
+      List<String> command = new ArrayList<>(commandPrefix);
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       command.add("-Xmx256m");
       command.addAll(jvmOptions);
       command.add("-jar");
       command.add(jar);
       ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-      pb.environment().put("MESH_HOST", "127.0.0.1");
+      pb.environment().put("MESH_HOST", host);
       pb.environment().put("MESH_PORT", Integer.toString(port));
       pb.environment().put("MESH_CLUSTER_PORT", Integer.toString(clusterPort));
       pb.environment().put("MESH_MANAGEMENT_PORT", Integer.toString(managementPort));
       pb.environment().putAll(env);
-      return new NodeProcess(name, pb.start(), log, port, clusterPort, managementPort);
+      return new NodeProcess(name, host, pb.start(), log, port, clusterPort, managementPort);
     } catch (IOException e) {
       throw new UncheckedIOException("starting " + name, e);
     }
   }
 
   public InetSocketAddress endpoint() {
-    return new InetSocketAddress("127.0.0.1", port);
+    return new InetSocketAddress(host, port);
   }
 
   public String clusterAddress() {
-    return "127.0.0.1:" + clusterPort;
+    return host + ":" + clusterPort;
   }
 
   /** HTTP status of a management route, or -1 when the node does not answer. */
@@ -161,7 +173,7 @@ public final class NodeProcess implements AutoCloseable {
   }
 
   private HttpRequest request(String path) {
-    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
+    return HttpRequest.newBuilder(URI.create("http://" + host + ":" + managementPort + path))
         .timeout(Duration.ofSeconds(5))
         .GET()
         .build();
