@@ -54,13 +54,16 @@ import org.slf4j.LoggerFactory;
  * the answer the protocol promises (see {@link FuzzOracle}), the good client must never fail or
  * stall, and the node must stay healthy and quiet in its log.
  *
- * <p>Reproduce or scale with {@code -Dfuzz.seed=N -Dfuzz.inputs=N}; the seed is printed first. An
+ * <p>Reproduce or scale with {@code -Dfuzz.seed=N -Dfuzz.inputs=N}; the seed is printed first.
+ * {@code -Dfuzz.transport=pekko-io} fuzzes the other endpoint transport. An
  * input the fuzzer once broke the node with becomes a case of {@code EndpointHostileInputTest}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class EndpointFuzzTest {
   private static final long SEED = Long.getLong("fuzz.seed", new Random().nextLong());
   private static final int INPUTS = Integer.getInteger("fuzz.inputs", 100_000);
+  /** The endpoint transport to fuzz: event-loop (the default) or pekko-io. */
+  private static final String TRANSPORT = System.getProperty("fuzz.transport", "event-loop");
   private static final int MAX_FRAME = 1 << 20;
   private static final int WORKERS = 4;
   private static final int SOCKET_TIMEOUT_MS = 30_000;
@@ -73,7 +76,9 @@ class EndpointFuzzTest {
 
   @BeforeAll
   void startNodes() {
-    node = nodes.start("echo,kv,hash,pubsub,conformance", null);
+    node =
+        nodes.start(
+            "echo,kv,hash,pubsub,conformance", null, Map.of("meshwork.endpoint.transport", TRANSPORT));
     MeshNode other = nodes.start("info", node); // info is called through node: forwarded
     address = TestNodes.endpoint(node);
     TestNodes.awaitUp(node, other);
@@ -89,7 +94,9 @@ class EndpointFuzzTest {
 
   @Test
   void theNodeAnswersEveryHostileInputAsTheProtocolSaysAndKeepsServingAGoodClient() throws Exception {
-    System.out.printf("EndpointFuzzTest: seed %d, %d inputs (-Dfuzz.seed=%d -Dfuzz.inputs=%d)%n", SEED, INPUTS, SEED, INPUTS);
+    System.out.printf(
+        "EndpointFuzzTest: seed %d, %d inputs, %s transport (-Dfuzz.seed=%d -Dfuzz.inputs=%d -Dfuzz.transport=%s)%n",
+        SEED, INPUTS, TRANSPORT, SEED, INPUTS, TRANSPORT);
     long start = System.nanoTime();
     GoodClient good = new GoodClient();
     Thread goodThread = new Thread(good, "fuzz-good-client");
