@@ -156,30 +156,58 @@ class EndpointFuzzTest {
     assertThat(log.warnings.get()).as("log lines at WARN during the fuzz run").isLessThan(20);
   }
 
-  /** Many keep-open inputs pipelined on one connection, written while the replies are read. */
+  /**
+   * Many keep-open inputs pipelined on one connection, written while the replies are read. Some
+   * sessions dribble their bytes in small writes (frames split anywhere); some read nothing until
+   * their writer is done or stuck (the node must push back, not buffer without bound).
+   */
   private void pipelinedSession(
       int session, long seed, int count, AtomicLongArray perKind, ExecutorService writers) {
-    FuzzInputs inputs = new FuzzInputs(new Random(seed), MAX_FRAME);
+    Random random = new Random(seed);
+    FuzzInputs inputs = new FuzzInputs(random, MAX_FRAME);
     FuzzOracle oracle = new FuzzOracle();
     List<FuzzInputs.Frame> frames = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
-      FuzzInputs.Frame f = inputs.keepOpen(i + 1);
+      // Ids up to 2^64 - 1: every fourth one has the top bit set (negative as a Java long).
+      long id = i % 4 == 3 ? Long.MIN_VALUE | (i + 1) : i + 1;
+      FuzzInputs.Frame f = inputs.keepOpen(id);
       frames.add(f);
       perKind.incrementAndGet(f.kind().ordinal());
       oracle.expect(f.body(), describe(session, seed, i, f.kind(), f.bytes()));
     }
-    String where = "pipelined session " + session + " (seed " + seed + ", " + count + " frames)";
+    boolean dribble = random.nextInt(10) == 0;
+    boolean lateReader = !dribble && random.nextInt(10) == 0;
+    String where =
+        "pipelined session " + session + " (seed " + seed + ", " + count + " frames"
+            + (dribble ? ", dribbled" : "") + (lateReader ? ", late reader" : "") + ")";
     try (Socket socket = connect()) {
       OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
       Future<?> writing =
           writers.submit(
               () -> {
                 for (FuzzInputs.Frame f : frames) {
-                  out.write(f.bytes());
+                  byte[] b = f.bytes();
+                  if (!dribble) {
+                    out.write(b);
+                    continue;
+                  }
+                  for (int at = 0; at < b.length; ) {
+                    int n = Math.min(b.length - at, 1 + random.nextInt(b.length > 4096 ? 65536 : 16));
+                    out.write(b, at, n);
+                    out.flush();
+                    at += n;
+                  }
                 }
                 out.flush();
                 return null;
               });
+      if (lateReader) {
+        try {
+          writing.get(2, TimeUnit.SECONDS); // done, or blocked by the node's backpressure
+        } catch (java.util.concurrent.TimeoutException stillWriting) {
+          // the node stopped reading: now drain
+        }
+      }
       InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
       while (oracle.awaited() > 0) {
         Reply reply = Reply.parseDelimitedFrom(in);

@@ -226,8 +226,12 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       completeIfDone();
     }
 
+    /**
+     * Room to take more frames: calls in flight, and replies waiting for the client, both counted
+     * and in bytes (else a client that never reads could park up to maxInFlight large replies).
+     */
     private boolean hasRoom() {
-      return inFlight.size() < maxInFlight && outbox.size() < maxInFlight;
+      return inFlight.size() < maxInFlight && outbox.size() < maxInFlight && outboxBytes < maxOutboxBytes;
     }
 
     private void onFrame(long now) {
