@@ -49,6 +49,7 @@ public final class FuzzInputs {
     MUTATED_REQUEST,
     INVALID_UTF8,
     GARBAGE_PAYLOAD,
+    ODD_PAYLOAD,
     UNKNOWN_SERVICE,
     UNKNOWN_METHOD,
     HUGE_HEADERS,
@@ -103,6 +104,9 @@ public final class FuzzInputs {
     }
     if (roll < 430) {
       return frame(Kind.INVALID_UTF8, invalidUtf8Request(id));
+    }
+    if (roll < 600) {
+      return frame(Kind.ODD_PAYLOAD, oddPayloadRequest(id).toByteArray());
     }
     if (roll < 700) {
       String service = SERVICE_NAMES.get(random.nextInt(SERVICE_NAMES.size()));
@@ -217,6 +221,80 @@ public final class FuzzInputs {
     }
     List<String> list = methods.stream().sorted().toList();
     return list.get(random.nextInt(list.size()));
+  }
+
+  /**
+   * A well-formed payload for a real method, with odd values: names at and past their limits, odd
+   * characters, status numbers no Status has, empty and oversized data.
+   */
+  private Request oddPayloadRequest(long id) {
+    String[] methods = {
+      "pubsub/publish", "pubsub/subscribe", "kv/get", "kv/put", "kv/delete", "kv/keys", "kv/cas",
+      "conformance/status", "conformance/delay", "conformance/stream"
+    };
+    String[] target = methods[random.nextInt(methods.length)].split("/");
+    com.google.protobuf.MessageLite payload =
+        switch (target[0] + "/" + target[1]) {
+          case "pubsub/publish" ->
+              io.meshwork.protocol.services.v1.PublishRequest.newBuilder()
+                  .setTopic(oddKey(200))
+                  .setData(ByteString.copyFrom(randomBytes(random.nextInt(50) == 0 ? 256 * 1024 + 1 : random.nextInt(1024))))
+                  .build();
+          case "pubsub/subscribe" ->
+              io.meshwork.protocol.services.v1.SubscribeRequest.newBuilder().setTopic(oddKey(200)).build();
+          case "kv/get" -> io.meshwork.protocol.services.v1.KvGetRequest.newBuilder().setKey(oddKey(512)).build();
+          case "kv/put" ->
+              io.meshwork.protocol.services.v1.KvPutRequest.newBuilder()
+                  .setKey(oddKey(512))
+                  .setValue(ByteString.copyFrom(randomBytes(random.nextInt(50) == 0 ? 64 * 1024 + 1 : random.nextInt(512))))
+                  .build();
+          case "kv/delete" -> io.meshwork.protocol.services.v1.KvDeleteRequest.newBuilder().setKey(oddKey(512)).build();
+          case "kv/keys" ->
+              io.meshwork.protocol.services.v1.KvKeysRequest.newBuilder()
+                  .setPrefix(oddKey(512))
+                  .setStartAfter(random.nextBoolean() ? "" : oddKey(512))
+                  .setLimit(new int[] {0, 1, 10_000, 10_001, -1}[random.nextInt(5)])
+                  .build();
+          case "kv/cas" ->
+              io.meshwork.protocol.services.v1.KvCasRequest.newBuilder()
+                  .setKey(oddKey(512))
+                  .setExpectAbsent(random.nextBoolean())
+                  .setExpected(ByteString.copyFrom(randomBytes(random.nextInt(8))))
+                  .setValue(ByteString.copyFrom(randomBytes(random.nextInt(64))))
+                  .setDelete(random.nextInt(4) == 0)
+                  .build();
+          case "conformance/status" ->
+              io.meshwork.protocol.services.v1.StatusRequest.newBuilder()
+                  .setStatusValue(random.nextInt(4) == 0 ? 9 + random.nextInt(1000) : random.nextInt(9))
+                  .setError(random.nextBoolean() ? randomText(random.nextInt(40)) : "e".repeat(1000 + random.nextInt(50)))
+                  .setPayload(ByteString.copyFrom(randomBytes(random.nextInt(256))))
+                  .build();
+          case "conformance/delay" ->
+              io.meshwork.protocol.services.v1.DelayRequest.newBuilder()
+                  .setDelayMs(new int[] {0, 1, 100, 60_001, -1}[random.nextInt(5)])
+                  .build();
+          default ->
+              io.meshwork.protocol.services.v1.StreamRequest.newBuilder()
+                  .setCount(new int[] {0, 1, 10, 50, 10_001, -1}[random.nextInt(6)])
+                  .setIntervalMs(new int[] {0, 0, 1, 10_001}[random.nextInt(4)])
+                  .setEndStatusValue(random.nextInt(4) == 0 ? 9 + random.nextInt(1000) : random.nextInt(9))
+                  .setEndError(randomText(random.nextInt(20)))
+                  .setPayload(ByteString.copyFrom(randomBytes(random.nextInt(512))))
+                  .build();
+        };
+    return request(id, target[0], target[1], payload.toByteString());
+  }
+
+  /** Names and keys: valid, empty, odd characters, at the limit and one past it. */
+  private String oddKey(int limit) {
+    return switch (random.nextInt(6)) {
+      case 0 -> "";
+      case 1 -> "k".repeat(limit);
+      case 2 -> "k".repeat(limit + 1);
+      case 3 -> ODD_NAMES[random.nextInt(ODD_NAMES.length)];
+      case 4 -> randomText(1 + random.nextInt(20));
+      default -> "key-" + random.nextInt(50);
+    };
   }
 
   private Request hugeHeaders(long id) {

@@ -18,7 +18,8 @@ import java.util.Set;
  * decides where a byte stream breaks. Not thread-safe: one per connection.
  */
 public final class FuzzOracle {
-  private static final Set<Status> ANY = EnumSet.allOf(Status.class);
+  /** Any status of the protocol's closed enum: a number outside it (UNRECOGNIZED) is never fine. */
+  private static final Set<Status> ANY = EnumSet.complementOf(EnumSet.of(Status.UNRECOGNIZED));
 
   /** An answer the connection still owes: for {@code id}, one of {@code allowed}. */
   private record Owed(long id, Set<Status> allowed, ByteString echoPayload, boolean stream, String input) {}
@@ -103,8 +104,10 @@ public final class FuzzOracle {
           && reply.getStatus() == Status.OK
           && !o.echoPayload().equals(reply.getPayload())) {
         mismatch = "echo returned other bytes for " + o.input();
-      } else if (best == null || o.allowed().size() < best.allowed().size()) {
-        best = o;
+      } else if (best == null
+          || o.allowed().size() < best.allowed().size()
+          || (o.allowed().size() == best.allowed().size() && best.stream() && !o.stream())) {
+        best = o; // the narrowest; a unary call before a stream, whose items may still come
       }
     }
     if (best == null) {
