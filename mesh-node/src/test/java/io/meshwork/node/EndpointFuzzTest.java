@@ -2,13 +2,10 @@ package io.meshwork.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.AppenderBase;
 import com.google.protobuf.ByteString;
 import io.meshwork.node.testing.FuzzInputs;
 import io.meshwork.node.testing.FuzzOracle;
+import io.meshwork.node.testing.LogWatch;
 import io.meshwork.node.testing.Poll;
 import io.meshwork.node.testing.TestNodes;
 import io.meshwork.node.testing.WireConnection;
@@ -44,7 +41,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.slf4j.LoggerFactory;
 
 /**
  * The client endpoint under hostile input: at least 100,000 generated inputs (random bytes, bad
@@ -331,35 +327,6 @@ class EndpointFuzzTest {
         }
       } catch (RuntimeException | AssertionError e) {
         failure = e.toString();
-      }
-    }
-  }
-
-  /** Counts what the node logs while the fuzzer runs: warnings, and errors or stack traces. */
-  private static final class LogWatch extends AppenderBase<ILoggingEvent> {
-    final ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
-    final AtomicLong warnings = new AtomicLong();
-
-    void attach() {
-      LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-      setContext(context);
-      setName("fuzz-log-watch");
-      super.start();
-      context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).addAppender(this);
-    }
-
-    void detach() {
-      LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-      context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).detachAppender(this);
-      stop();
-    }
-
-    @Override
-    protected void append(ILoggingEvent event) {
-      if (event.getLevel().isGreaterOrEqual(Level.ERROR) || event.getThrowableProxy() != null) {
-        problems.add(event.getLevel() + " " + event.getLoggerName() + ": " + event.getFormattedMessage());
-      } else if (event.getLevel().isGreaterOrEqual(Level.WARN)) {
-        warnings.incrementAndGet();
       }
     }
   }

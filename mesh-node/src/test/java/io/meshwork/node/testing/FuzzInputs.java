@@ -6,7 +6,6 @@ import io.meshwork.protocol.v1.Request;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +20,7 @@ import java.util.Set;
  * connection of their own.
  */
 public final class FuzzInputs {
-  /** Services the fuzzed node hosts (or routes to), with their methods; null = any method. */
+  /** Services the fuzzed node hosts (or routes to), with their methods; empty = any method. */
   public static final Map<String, Set<String>> SERVICES =
       Map.of(
           "echo", Set.of(),
@@ -83,10 +82,12 @@ public final class FuzzInputs {
   public record Stream(Kind kind, byte[] bytes, int preambleCalls, boolean fin, boolean abort) {}
 
   private final Random random;
+  private final FuzzBytes bytes;
   private final int maxFrameBytes;
 
   public FuzzInputs(Random random, int maxFrameBytes) {
     this.random = random;
+    this.bytes = new FuzzBytes(random);
     this.maxFrameBytes = maxFrameBytes;
   }
 
@@ -94,13 +95,13 @@ public final class FuzzInputs {
   public Frame keepOpen(long id) {
     int roll = random.nextInt(1000);
     if (roll < 120) {
-      return frame(Kind.GARBAGE_BODY, randomBytes(1 + random.nextInt(random.nextInt(10) == 0 ? 4096 : 64)));
+      return frame(Kind.GARBAGE_BODY, bytes.randomBytes(1 + random.nextInt(random.nextInt(10) == 0 ? 4096 : 64)));
     }
     if (roll < 240) {
-      return frame(Kind.PROTOBUF_SHAPED_BODY, protobufShaped(1 + random.nextInt(8), 2));
+      return frame(Kind.PROTOBUF_SHAPED_BODY, bytes.protobufShaped(1 + random.nextInt(8), 2));
     }
     if (roll < 400) {
-      return frame(Kind.MUTATED_REQUEST, mutate(wellFormed(id).toByteArray()));
+      return frame(Kind.MUTATED_REQUEST, bytes.mutate(wellFormed(id).toByteArray()));
     }
     if (roll < 430) {
       return frame(Kind.INVALID_UTF8, invalidUtf8Request(id));
@@ -113,7 +114,7 @@ public final class FuzzInputs {
       return frame(Kind.GARBAGE_PAYLOAD, request(id, service, knownMethod(service), garbagePayload()).toByteArray());
     }
     if (roll < 820) {
-      return frame(Kind.UNKNOWN_SERVICE, request(id, oddName(), randomText(8), garbagePayload()).toByteArray());
+      return frame(Kind.UNKNOWN_SERVICE, request(id, oddName(), bytes.randomText(8), garbagePayload()).toByteArray());
     }
     if (roll < 940) {
       String service = SERVICE_NAMES.get(1 + random.nextInt(SERVICE_NAMES.size() - 1)); // not echo
@@ -135,7 +136,7 @@ public final class FuzzInputs {
     int preamble = random.nextInt(4) == 0 ? 1 + random.nextInt(3) : 0;
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (int i = 1; i <= preamble; i++) {
-      out.writeBytes(delimited(WireConnection.echo(i, ByteString.copyFromUtf8("pre-" + i)).toByteArray()));
+      out.writeBytes(FuzzBytes.delimited(WireConnection.echo(i, ByteString.copyFromUtf8("pre-" + i)).toByteArray()));
     }
     Kind kind = Kind.values()[Kind.OVERSIZE_PREFIX.ordinal() + random.nextInt(7)];
     boolean fin = random.nextBoolean();
@@ -145,21 +146,21 @@ public final class FuzzInputs {
         if (random.nextInt(4) == 0) {
           length = maxFrameBytes + 1L; // the boundary
         }
-        out.writeBytes(varint(length));
-        out.writeBytes(randomBytes(random.nextInt(200)));
+        out.writeBytes(FuzzBytes.varint(length));
+        out.writeBytes(bytes.randomBytes(random.nextInt(200)));
       }
       case MALFORMED_PREFIX -> {
         for (int i = 0; i < 4; i++) {
           out.write(0x80 | random.nextInt(128));
         }
         out.write(0x10 + random.nextInt(0xf0)); // a fifth byte that a varint32 cannot have
-        out.writeBytes(randomBytes(random.nextInt(20)));
+        out.writeBytes(bytes.randomBytes(random.nextInt(20)));
       }
       case TEN_BYTE_VARINT -> {
         // A negative int64 or a huge uint64, as protobuf writes them: nine continued bytes, then one.
         long value = random.nextBoolean() ? -1 - random.nextInt(1 << 20) : random.nextLong() | (1L << 63);
-        out.writeBytes(varint64(value));
-        out.writeBytes(randomBytes(random.nextInt(20)));
+        out.writeBytes(FuzzBytes.varint64(value));
+        out.writeBytes(bytes.randomBytes(random.nextInt(20)));
       }
       case TRUNCATED_PREFIX -> {
         fin = true;
@@ -171,16 +172,16 @@ public final class FuzzInputs {
       case TRUNCATED_BODY -> {
         fin = true;
         int length = 1 + random.nextInt(random.nextBoolean() ? 200 : maxFrameBytes);
-        out.writeBytes(varint(length));
-        out.writeBytes(randomBytes(random.nextInt(Math.min(length, 300))));
+        out.writeBytes(FuzzBytes.varint(length));
+        out.writeBytes(bytes.randomBytes(random.nextInt(Math.min(length, 300))));
       }
       case RANDOM_BYTES -> {
         fin = true;
-        out.writeBytes(randomBytes(1 + random.nextInt(random.nextBoolean() ? 16 : 4096)));
+        out.writeBytes(bytes.randomBytes(1 + random.nextInt(random.nextBoolean() ? 16 : 4096)));
       }
       case ABORT_MID_FRAME -> {
-        out.writeBytes(varint(100 + random.nextInt(1000)));
-        out.writeBytes(randomBytes(random.nextInt(100)));
+        out.writeBytes(FuzzBytes.varint(100 + random.nextInt(1000)));
+        out.writeBytes(bytes.randomBytes(random.nextInt(100)));
         return new Stream(kind, out.toByteArray(), preamble, false, true);
       }
       default -> throw new IllegalStateException(kind.toString());
@@ -200,7 +201,7 @@ public final class FuzzInputs {
         Request.newBuilder().setId(id).setService(service).setMethod(method).setPayload(payload);
     b.setDeadlineMs(deadline(service));
     if (random.nextInt(10) == 0) {
-      b.putHeaders(randomText(10), randomText(20));
+      b.putHeaders(bytes.randomText(10), bytes.randomText(20));
     }
     return b.build();
   }
@@ -217,7 +218,7 @@ public final class FuzzInputs {
   private String knownMethod(String service) {
     Set<String> methods = SERVICES.getOrDefault(service, Set.of());
     if (methods.isEmpty()) {
-      return random.nextBoolean() ? "" : randomText(6);
+      return random.nextBoolean() ? "" : bytes.randomText(6);
     }
     List<String> list = methods.stream().sorted().toList();
     return list.get(random.nextInt(list.size()));
@@ -238,7 +239,7 @@ public final class FuzzInputs {
           case "pubsub/publish" ->
               io.meshwork.protocol.services.v1.PublishRequest.newBuilder()
                   .setTopic(oddKey(200))
-                  .setData(ByteString.copyFrom(randomBytes(random.nextInt(50) == 0 ? 256 * 1024 + 1 : random.nextInt(1024))))
+                  .setData(ByteString.copyFrom(bytes.randomBytes(random.nextInt(50) == 0 ? 256 * 1024 + 1 : random.nextInt(1024))))
                   .build();
           case "pubsub/subscribe" ->
               io.meshwork.protocol.services.v1.SubscribeRequest.newBuilder().setTopic(oddKey(200)).build();
@@ -246,7 +247,7 @@ public final class FuzzInputs {
           case "kv/put" ->
               io.meshwork.protocol.services.v1.KvPutRequest.newBuilder()
                   .setKey(oddKey(512))
-                  .setValue(ByteString.copyFrom(randomBytes(random.nextInt(50) == 0 ? 64 * 1024 + 1 : random.nextInt(512))))
+                  .setValue(ByteString.copyFrom(bytes.randomBytes(random.nextInt(50) == 0 ? 64 * 1024 + 1 : random.nextInt(512))))
                   .build();
           case "kv/delete" -> io.meshwork.protocol.services.v1.KvDeleteRequest.newBuilder().setKey(oddKey(512)).build();
           case "kv/keys" ->
@@ -259,15 +260,15 @@ public final class FuzzInputs {
               io.meshwork.protocol.services.v1.KvCasRequest.newBuilder()
                   .setKey(oddKey(512))
                   .setExpectAbsent(random.nextBoolean())
-                  .setExpected(ByteString.copyFrom(randomBytes(random.nextInt(8))))
-                  .setValue(ByteString.copyFrom(randomBytes(random.nextInt(64))))
+                  .setExpected(ByteString.copyFrom(bytes.randomBytes(random.nextInt(8))))
+                  .setValue(ByteString.copyFrom(bytes.randomBytes(random.nextInt(64))))
                   .setDelete(random.nextInt(4) == 0)
                   .build();
           case "conformance/status" ->
               io.meshwork.protocol.services.v1.StatusRequest.newBuilder()
                   .setStatusValue(random.nextInt(4) == 0 ? 9 + random.nextInt(1000) : random.nextInt(9))
-                  .setError(random.nextBoolean() ? randomText(random.nextInt(40)) : "e".repeat(1000 + random.nextInt(50)))
-                  .setPayload(ByteString.copyFrom(randomBytes(random.nextInt(256))))
+                  .setError(random.nextBoolean() ? bytes.randomText(random.nextInt(40)) : "e".repeat(1000 + random.nextInt(50)))
+                  .setPayload(ByteString.copyFrom(bytes.randomBytes(random.nextInt(256))))
                   .build();
           case "conformance/delay" ->
               io.meshwork.protocol.services.v1.DelayRequest.newBuilder()
@@ -278,8 +279,8 @@ public final class FuzzInputs {
                   .setCount(new int[] {0, 1, 10, 50, 10_001, -1}[random.nextInt(6)])
                   .setIntervalMs(new int[] {0, 0, 1, 10_001}[random.nextInt(4)])
                   .setEndStatusValue(random.nextInt(4) == 0 ? 9 + random.nextInt(1000) : random.nextInt(9))
-                  .setEndError(randomText(random.nextInt(20)))
-                  .setPayload(ByteString.copyFrom(randomBytes(random.nextInt(512))))
+                  .setEndError(bytes.randomText(random.nextInt(20)))
+                  .setPayload(ByteString.copyFrom(bytes.randomBytes(random.nextInt(512))))
                   .build();
         };
     return request(id, target[0], target[1], payload.toByteString());
@@ -292,7 +293,7 @@ public final class FuzzInputs {
       case 1 -> "k".repeat(limit);
       case 2 -> "k".repeat(limit + 1);
       case 3 -> ODD_NAMES[random.nextInt(ODD_NAMES.length)];
-      case 4 -> randomText(1 + random.nextInt(20));
+      case 4 -> bytes.randomText(1 + random.nextInt(20));
       default -> "key-" + random.nextInt(50);
     };
   }
@@ -304,7 +305,7 @@ public final class FuzzInputs {
     if (random.nextBoolean()) {
       int entries = 1 + random.nextInt(budget / 40);
       for (int i = 0; i < entries; i++) {
-        b.putHeaders("h" + i + "-" + random.nextInt(1000), randomText(1 + random.nextInt(16)));
+        b.putHeaders("h" + i + "-" + random.nextInt(1000), bytes.randomText(1 + random.nextInt(16)));
       }
     } else {
       int entries = 1 + random.nextInt(4);
@@ -318,7 +319,7 @@ public final class FuzzInputs {
   private byte[] invalidUtf8Request(long id) {
     // service (field 2) or method (field 3) with bytes that are not UTF-8: protobuf must refuse the
     // frame, as proto3 strings are checked.
-    byte[] bad = randomBytes(1 + random.nextInt(8));
+    byte[] bad = bytes.randomBytes(1 + random.nextInt(8));
     bad[random.nextInt(bad.length)] = (byte) (0x80 | random.nextInt(0x40)); // a lone continuation byte
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     CodedOutputStream out = CodedOutputStream.newInstance(body);
@@ -340,8 +341,8 @@ public final class FuzzInputs {
   private ByteString garbagePayload() {
     return switch (random.nextInt(4)) {
       case 0 -> ByteString.EMPTY;
-      case 1 -> ByteString.copyFrom(randomBytes(1 + random.nextInt(256)));
-      default -> ByteString.copyFrom(protobufShaped(1 + random.nextInt(6), 2));
+      case 1 -> ByteString.copyFrom(bytes.randomBytes(1 + random.nextInt(256)));
+      default -> ByteString.copyFrom(bytes.protobufShaped(1 + random.nextInt(6), 2));
     };
   }
 
@@ -349,115 +350,15 @@ public final class FuzzInputs {
     return switch (random.nextInt(5)) {
       case 0 -> ODD_NAMES[random.nextInt(ODD_NAMES.length)];
       case 1 -> "x".repeat(1 + random.nextInt(random.nextBoolean() ? 300 : 100_000));
-      case 2 -> randomText(1 + random.nextInt(40));
+      case 2 -> bytes.randomText(1 + random.nextInt(40));
       case 3 -> SERVICE_NAMES.get(random.nextInt(SERVICE_NAMES.size())) + ODD_NAMES[random.nextInt(ODD_NAMES.length)];
       default -> "no-such-" + random.nextInt(1000);
     };
   }
 
-  /** Any code points, including control characters, surrogate pairs and non-characters. */
-  private String randomText(int length) {
-    StringBuilder s = new StringBuilder(length);
-    for (int i = 0; i < length; i++) {
-      int cp;
-      do {
-        cp = switch (random.nextInt(4)) {
-          case 0 -> random.nextInt(0x20);
-          case 1 -> 0x20 + random.nextInt(0x5f);
-          case 2 -> random.nextInt(0x10000);
-          default -> random.nextInt(0x110000);
-        };
-      } while (cp >= 0xD800 && cp <= 0xDFFF); // lone surrogates are not text
-      s.appendCodePoint(cp);
-    }
-    return s.toString();
-  }
-
-  // ---- Bytes
-
-  private byte[] randomBytes(int n) {
-    byte[] b = new byte[n];
-    random.nextBytes(b);
-    return b;
-  }
-
-  /** Bytes that look like protobuf: random fields, wire types (some invalid), lengths and nesting. */
-  byte[] protobufShaped(int fields, int depth) {
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
-    CodedOutputStream out = CodedOutputStream.newInstance(body);
-    try {
-      for (int i = 0; i < fields; i++) {
-        int field = random.nextInt(10) == 0 ? 1 + random.nextInt((1 << 29) - 1) : 1 + random.nextInt(8);
-        int wireType = random.nextInt(10) == 0 ? random.nextInt(8) : new int[] {0, 1, 2, 5}[random.nextInt(4)];
-        out.writeUInt32NoTag(random.nextInt(50) == 0 ? random.nextInt() : (field << 3) | wireType);
-        switch (wireType) {
-          case 0 -> out.writeUInt64NoTag(extremeLong());
-          case 1 -> out.writeFixed64NoTag(random.nextLong());
-          case 2 -> {
-            byte[] value =
-                depth > 0 && random.nextBoolean()
-                    ? protobufShaped(1 + random.nextInt(4), depth - 1)
-                    : random.nextBoolean()
-                        ? randomText(random.nextInt(12)).getBytes(StandardCharsets.UTF_8)
-                        : randomBytes(random.nextInt(12));
-            int declared = random.nextInt(20) == 0 ? value.length + 1 + random.nextInt(100) : value.length;
-            out.writeUInt32NoTag(declared);
-            out.writeRawBytes(value);
-          }
-          case 5 -> out.writeFixed32NoTag(random.nextInt());
-          default -> out.writeRawBytes(randomBytes(random.nextInt(4))); // groups and invalid types
-        }
-      }
-      out.flush();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return body.toByteArray();
-  }
-
-  private long extremeLong() {
-    return switch (random.nextInt(6)) {
-      case 0 -> 0;
-      case 1 -> -1;
-      case 2 -> Long.MAX_VALUE;
-      case 3 -> Integer.MAX_VALUE + 1L;
-      case 4 -> random.nextInt(300);
-      default -> random.nextLong();
-    };
-  }
-
-  private byte[] mutate(byte[] body) {
-    byte[] b = body;
-    int mutations = 1 + random.nextInt(3);
-    for (int m = 0; m < mutations; m++) {
-      int at = b.length == 0 ? 0 : random.nextInt(b.length);
-      switch (random.nextInt(6)) {
-        case 0 -> {
-          if (b.length > 0) {
-            b[at] ^= (byte) (1 << random.nextInt(8));
-          }
-        }
-        case 1 -> {
-          if (b.length > 0) {
-            b[at] = (byte) random.nextInt(256);
-          }
-        }
-        case 2 -> b = concat(Arrays.copyOfRange(b, 0, at), new byte[] {(byte) random.nextInt(256)}, Arrays.copyOfRange(b, at, b.length));
-        case 3 -> {
-          if (b.length > 0) {
-            b = concat(Arrays.copyOfRange(b, 0, at), Arrays.copyOfRange(b, at + 1, b.length));
-          }
-        }
-        case 4 -> b = Arrays.copyOf(b, at); // truncated
-        default -> b = concat(b, protobufShaped(1 + random.nextInt(3), 1)); // extra fields
-      }
-    }
-    return b;
-  }
-
   private Frame frame(Kind kind, byte[] body) {
-    byte[] prefix = varint(body.length);
-    return new Frame(kind, concat(prefix, body), prefix.length);
+    byte[] prefix = FuzzBytes.varint(body.length);
+    return new Frame(kind, FuzzBytes.concat(prefix, body), prefix.length);
   }
 
   /** The length written in 5 bytes, the longest form the node accepts. */
@@ -469,39 +370,7 @@ public final class FuzzInputs {
       v >>>= 7;
     }
     prefix[4] = (byte) v;
-    return new Frame(Kind.NON_MINIMAL_PREFIX, concat(prefix, body), 5);
+    return new Frame(Kind.NON_MINIMAL_PREFIX, FuzzBytes.concat(prefix, body), 5);
   }
 
-  public static byte[] delimited(byte[] body) {
-    return concat(varint(body.length), body);
-  }
-
-  public static byte[] varint(long value) {
-    return varint64(value);
-  }
-
-  private static byte[] varint64(long value) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(10);
-    long v = value;
-    while ((v & ~0x7FL) != 0) {
-      out.write((int) ((v & 0x7f) | 0x80));
-      v >>>= 7;
-    }
-    out.write((int) v);
-    return out.toByteArray();
-  }
-
-  public static byte[] concat(byte[]... parts) {
-    int n = 0;
-    for (byte[] p : parts) {
-      n += p.length;
-    }
-    byte[] all = new byte[n];
-    int at = 0;
-    for (byte[] p : parts) {
-      System.arraycopy(p, 0, all, at, p.length);
-      at += p.length;
-    }
-    return all;
-  }
 }
