@@ -276,9 +276,11 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     /** How many more calls the node takes in this event before it sheds them (OVERLOADED). */
     private long allowance;
 
+    /**
+     * Room to take more frames: calls in flight, and replies waiting for the client, both counted
+     * and in bytes (else a client that never reads could park up to maxInFlight large replies).
+     */
     private boolean hasRoom() {
-      // Replies waiting for the client are bounded in number and in bytes: past either, the node
-      // stops reading this connection until the client takes its replies (TCP backpressure).
       return inFlight.size() < maxInFlight && outbox.size() < maxInFlight && outboxBytes < maxOutboxBytes;
     }
 

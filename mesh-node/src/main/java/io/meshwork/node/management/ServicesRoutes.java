@@ -18,7 +18,9 @@ import org.apache.pekko.cluster.Cluster;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.Directives;
+import org.apache.pekko.http.javadsl.server.MethodRejection;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.management.javadsl.ManagementRouteProvider;
 import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
@@ -27,7 +29,8 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
  * Meshwork's own management routes. {@code GET /services}: every service in the cluster with its
  * instances, as this node's routing table sees them. {@code GET /services/{name}}: one service,
  * its instances and its contract (methods, message types and their .proto files), or 404 with a
- * JSON {@code {"error": ...}}.
+ * JSON {@code {"error": ...}}. Any other path under {@code /services} is a JSON 404, any other
+ * method a JSON 405.
  *
  * <pre>{@code
  * {"selfNode":"pekko://meshwork@127.0.0.1:2551","listingsSettled":true,
@@ -51,13 +54,48 @@ public final class ServicesRoutes implements ManagementRouteProvider {
     return Directives.pathPrefix(
         "services",
         () ->
-            Directives.concat(
-                Directives.pathEnd(
-                    () -> Directives.get(() -> Directives.complete(json(200, listing(runtime.routingTable()))))),
-                Directives.path(
-                    PathMatchers.segment(),
-                    name -> Directives.get(() -> Directives.complete(serviceResponse(name))))));
+            // Everything under /services is ours: a wrong path or method is answered in JSON
+            // here rather than by Pekko HTTP's plain-text defaults.
+            Directives.handleRejections(
+                REJECTIONS,
+                () ->
+                    Directives.concat(
+                        Directives.pathEnd(
+                            () ->
+                                Directives.get(
+                                    () -> Directives.complete(json(200, listing(runtime.routingTable()))))),
+                        Directives.path(
+                            PathMatchers.segment(),
+                            name -> Directives.get(() -> Directives.complete(serviceResponse(name)))))));
   }
+
+  private static final RejectionHandler REJECTIONS =
+      RejectionHandler.newBuilder()
+          .handleAll(
+              MethodRejection.class,
+              rejections ->
+                  Directives.extractRequest(
+                      request ->
+                          Directives.complete(
+                              json(
+                                  405,
+                                  new Problem(
+                                      "method "
+                                          + request.method().value()
+                                          + " on "
+                                          + request.getUri().path()
+                                          + " (expected: GET)")))))
+          .handleNotFound(
+              Directives.extractRequest(
+                  request ->
+                      Directives.complete(
+                          json(
+                              404,
+                              new Problem(
+                                  "no route "
+                                      + request.getUri().path()
+                                      + " (expected: GET /services or GET /services/{name})")))))
+          .build();
 
   private HttpResponse serviceResponse(String name) {
     RoutingTable table = runtime.routingTable();

@@ -36,8 +36,10 @@ public final class ArrayFrameParser {
   private int prefixBytes;
   private long prefixValue;
 
-  // A body split across arrays: assembly[0, filled) of bodyLength.
+  // A body split across arrays: assembly[0, filled) of bodyLength, after a prefix of
+  // assemblyPrefixBytes (counted as buffered: a prefix alone is already part of a frame).
   private byte[] assembly;
+  private int assemblyPrefixBytes;
   private int filled;
   private int bodyLength;
 
@@ -67,9 +69,9 @@ public final class ArrayFrameParser {
     limit = offset + length;
   }
 
-  /** Bytes received but not yet returned as frames. */
+  /** Bytes received but not yet returned as frames, prefixes included. */
   public int buffered() {
-    return (limit - pos) + prefixBytes + (assembly == null ? 0 : filled);
+    return (limit - pos) + prefixBytes + (assembly == null ? 0 : assemblyPrefixBytes + filled);
   }
 
   /** Drops everything buffered, e.g. after a framing error. */
@@ -106,18 +108,19 @@ public final class ArrayFrameParser {
       prefixBytes++;
       if ((b & 0x80) == 0) {
         long length = prefixValue;
+        int lengthBytes = prefixBytes;
         prefixBytes = 0;
         prefixValue = 0;
         if (length > maxFrameBytes) {
           throw new FrameTooLargeException(length, maxFrameBytes);
         }
-        return startBody((int) length);
+        return startBody((int) length, lengthBytes);
       }
     }
     return false;
   }
 
-  private boolean startBody(int length) {
+  private boolean startBody(int length, int lengthBytes) {
     if (length <= limit - pos) {
       frameArray = chunk;
       frameOffset = pos;
@@ -126,6 +129,7 @@ public final class ArrayFrameParser {
       return true;
     }
     bodyLength = length;
+    assemblyPrefixBytes = lengthBytes;
     assembly = new byte[Math.min(length, Math.max(FIRST_ASSEMBLY_BYTES, limit - pos))];
     filled = 0;
     return continueAssembly();

@@ -115,12 +115,23 @@ class ArrayFrameParserTest {
     byte[] first = {(byte) 0x90, 0x01, 7, 7, 7}; // prefix 144, then 3 body bytes
     parser.offer(first, 0, first.length);
     assertThat(parser.next()).isFalse();
-    assertThat(parser.buffered()).isEqualTo(3);
+    assertThat(parser.buffered()).isEqualTo(5);
     byte[] rest = new byte[141];
     parser.offer(rest, 0, rest.length);
     assertThat(parser.next()).isTrue();
     assertThat(parser.frameLength()).isEqualTo(144);
     assertThat(parser.buffered()).isZero();
+  }
+
+  @Test
+  void aCompletePrefixWithoutItsBodyCountsAsBuffered() {
+    // Found by EndpointFuzzTest: a connection ending right after a prefix ended "inside a frame"
+    // without the node noticing.
+    ArrayFrameParser parser = new ArrayFrameParser(MAX);
+    byte[] prefix = {0x3a};
+    parser.offer(prefix, 0, 1);
+    assertThat(parser.next()).isFalse();
+    assertThat(parser.buffered()).isEqualTo(1);
   }
 
   @Test
