@@ -3,6 +3,7 @@ package io.meshwork.node.endpoint;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.UnsafeByteOperations;
 import io.meshwork.node.NodeRuntime;
+import io.meshwork.node.auth.ClientAuth;
 import io.meshwork.node.config.EndpointSettings;
 import io.meshwork.node.routing.RoutingTable;
 import io.meshwork.node.routing.ServiceRoutes;
@@ -91,6 +92,9 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     private final InFlight inFlight = new InFlight();
     private final RequestFields fields = new RequestFields();
     private final String dedicatedService = settings.dedicatedService();
+    /** The token check of this connection; null when authentication is off (no work per call). */
+    private final ClientAuth clientAuth = runtime.clientAuth();
+    private final ClientAuth.Session auth = clientAuth == null ? null : clientAuth.session();
     private final int maxOutboxBytes = settings.maxOutboxBytes();
     /** Bytes of the replies in the outbox, not yet handed to the socket. */
     private long outboxBytes;
@@ -293,6 +297,14 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
             failure(
                 id, Status.BAD_REQUEST, "service: \"\" (expected: the name of a service on this endpoint)"));
         return;
+      }
+      if (auth != null) {
+        ClientAuth.Denial denial = auth.check(headers, service, method);
+        if (denial != null) {
+          enqueue(failure(id, denial.status(), denial.message()));
+          return;
+        }
+        headers = clientAuth.withoutToken(headers);
       }
       RoutingTable table = runtime.routingTable();
       ServiceRoutes routes = table.services().get(service);
