@@ -262,6 +262,24 @@ class AuthTest {
   }
 
   @Test
+  void meshctlSendsItsTokenAndExitsWithTheStatus() {
+    String node = "127.0.0.1:" + TestNodes.endpoint(router).getPort();
+    assertThat(meshctl("call", "echo", "ping", "--node", node, "--text", "hi", "--token", NARROW_TOKEN))
+        .isZero();
+    assertThat(meshctl("call", "echo", "ping", "--node", node, "--text", "hi")).isEqualTo(16);
+    assertThat(meshctl("call", "echo", "ping", "--node", node, "--token", WRONG_TOKEN)).isEqualTo(16);
+    assertThat(meshctl("call", "echo", "pong", "--node", node, "--token", NARROW_TOKEN)).isEqualTo(17);
+  }
+
+  private static int meshctl(String... args) {
+    java.io.StringWriter sink = new java.io.StringWriter();
+    return new picocli.CommandLine(new io.meshwork.client.cli.Meshctl())
+        .setOut(new java.io.PrintWriter(sink, true))
+        .setErr(new java.io.PrintWriter(sink, true))
+        .execute(args);
+  }
+
+  @Test
   void withAuthOffEverythingIsServedAsBeforeAndForwardedCallsAreTrusted() throws Exception {
     // The open node checks nothing; the host it forwards to (auth on) trusts the forwarded call.
     Reply none = callOn(TestNodes.endpoint(open), echo(12, "anything", null));
