@@ -56,6 +56,11 @@ import scala.runtime.BoxedUnit;
  * deadline can never be mistaken for the answer to a newer request that reused the id. Every
  * request is answered exactly once: by its service, by a routing failure, or by {@code
  * DEADLINE_EXCEEDED} from this stage's deadline timer.
+ *
+ * <p>With client authentication on ({@code meshwork.auth}), each request's token is checked after
+ * its target service is known and before it is routed ({@link ClientAuth}); a refused request is
+ * answered {@code UNAUTHENTICATED} or {@code PERMISSION_DENIED} and goes no further. With it off,
+ * the only cost is one null check per request.
  */
 final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>> {
   private final EndpointSettings settings;
