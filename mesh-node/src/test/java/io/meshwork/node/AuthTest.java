@@ -259,6 +259,19 @@ class AuthTest {
     assertThat(reply.getStatus()).as(reply.getError()).isEqualTo(Status.OK);
     String seen = StringValue.parseFrom(reply.getPayload()).getValue();
     assertThat(seen).contains("headers={trace=t-1}").doesNotContain(NARROW_TOKEN, "authorization");
+
+    // The header's name in another case counts, and is removed too.
+    Request capitalized =
+        request.toBuilder()
+            .clearHeaders()
+            .putHeaders("Authorization", "Bearer " + NARROW_TOKEN)
+            .putHeaders("trace", "t-2")
+            .build();
+    Reply again = callOn(TestNodes.endpoint(router), capitalized);
+    assertThat(again.getStatus()).as(again.getError()).isEqualTo(Status.OK);
+    assertThat(StringValue.parseFrom(again.getPayload()).getValue())
+        .contains("headers={trace=t-2}")
+        .doesNotContain(NARROW_TOKEN);
   }
 
   @Test

@@ -78,7 +78,10 @@ public final class ClientAuth {
     public Denial check(Map<String, String> headers, String service, String method) {
       String value = headers.get(header);
       if (value == null) {
-        return noCredentials;
+        value = ignoringCase(headers); // "Authorization", as HTTP habits write it
+        if (value == null) {
+          return noCredentials;
+        }
       }
       String token = bare(value);
       if (token.isEmpty()) {
@@ -137,8 +140,18 @@ public final class ClientAuth {
       return Map.of(); // only the token (check() has passed, so it is there)
     }
     Map<String, String> copy = new HashMap<>(headers);
-    copy.remove(header);
+    copy.keySet().removeIf(name -> name.equalsIgnoreCase(header));
     return Map.copyOf(copy);
+  }
+
+  /** The value of the token header written in another case, or null. */
+  private String ignoringCase(Map<String, String> headers) {
+    for (Map.Entry<String, String> e : headers.entrySet()) {
+      if (e.getKey().equalsIgnoreCase(header)) {
+        return e.getValue();
+      }
+    }
+    return null;
   }
 
   /** The token in a header value: "Bearer <token>" (any case of the scheme) or the bare token. */

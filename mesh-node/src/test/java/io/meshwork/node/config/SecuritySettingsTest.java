@@ -118,4 +118,19 @@ class SecuritySettingsTest {
         .hasMessageStartingWith(
             "meshwork.management.allow-mutations = on without meshwork.management.password-sha256");
   }
+
+  @Test
+  void aKeyStoreThatCannotBeReadFailsStartUpNamingTheKey(@TempDir Path dir) {
+    ManagementSettings management =
+        ManagementSettings.fromConfig(
+            load(
+                Map.of(
+                    "meshwork.management.https.key-store", dir.resolve("missing.p12").toString(),
+                    "meshwork.management.https.key-store-password", "x"),
+                false));
+    assertThat(management.https()).isTrue();
+    assertThatThrownBy(() -> io.meshwork.node.management.ManagementHttps.sslContext(management))
+        .hasMessageStartingWith("meshwork.management.https.key-store: \"" + dir.resolve("missing.p12"))
+        .hasMessageContaining("cannot be used");
+  }
 }
