@@ -256,7 +256,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
         method = fields.method;
         payload = fields.payload;
         deadlineMs = fields.deadlineMs;
-        headers = Map.of();
+        headers = fields.headers;
       } else {
         Request request;
         try {
