@@ -1,6 +1,10 @@
 package io.meshwork.node;
 
+import io.meshwork.node.auth.ClientAuth;
+import io.meshwork.node.config.AuthSettings;
+import io.meshwork.node.config.ManagementSettings;
 import io.meshwork.node.config.NodeSettings;
+import io.meshwork.node.management.ManagementHttps;
 import io.meshwork.node.endpoint.EndpointBinding;
 import io.meshwork.node.config.EndpointSettings;
 import io.meshwork.node.endpoint.EventLoopEndpoint;
@@ -64,6 +68,18 @@ public final class MeshNode implements AutoCloseable {
   public static MeshNode start(Config config) {
     NodeSettings settings = NodeSettings.fromConfig(config);
     RoutingStrategy.Settings strategies = RoutingStrategy.Settings.fromConfig(config);
+    AuthSettings auth = AuthSettings.fromConfig(config);
+    ManagementSettings management = ManagementSettings.fromConfig(config);
+    if (management.https()) {
+      ManagementHttps.sslContext(management); // a key store that cannot be used fails start-up
+    }
+    if (!config.getBoolean("pekko.management.http.route-providers-read-only")
+        && !management.allowMutations()) {
+      log.warn(
+          "pekko.management.http.route-providers-read-only = false is ignored: the mutating"
+              + " management routes are switched on by meshwork.management.allow-mutations = on,"
+              + " with credentials (see README, Running it safely)");
+    }
     // Every known service is loaded, hosted here or not, so that this node can tell any client
     // the contract of any of them (GET /services/{name}).
     Map<String, ServiceDefinition<?>> known = ServiceHosting.load(NodeSettings.knownServices(config));
@@ -86,6 +102,15 @@ public final class MeshNode implements AutoCloseable {
     known.forEach((name, definition) -> contracts.put(name, definition.contract()));
     NodeRuntime.get(system).contracts(contracts);
     NodeRuntime.get(system).routingStrategies(strategies);
+    NodeRuntime.get(system).clientAuth(ClientAuth.of(auth));
+    NodeRuntime.get(system).managementSettings(management);
+    if (auth.enabled()) {
+      log.info(
+          "Client authentication on: {} clients ({}), token in header \"{}\"",
+          auth.clients().size(),
+          String.join(", ", auth.clients().keySet()),
+          auth.header());
+    }
     return init(system, settings);
   }
 
@@ -196,19 +221,25 @@ public final class MeshNode implements AutoCloseable {
                   .toArray(CompletableFuture[]::new);
           return CompletableFuture.allOf(unbinds).handle((ok, failure) -> Done.getInstance());
         });
+    ManagementSettings management = runtime.managementSettings();
     PekkoManagement.get(system)
-        .start()
+        .start(s -> ManagementHttps.configure(s, management))
         .whenComplete(
             (uri, failure) -> {
               if (failure != null) {
                 log.error(
                     "Cannot start the management API on {}:{}: {}",
-                    settings.host(),
+                    management.host(),
                     settings.managementPort(),
                     failure.getMessage());
                 system.terminate();
               } else {
-                log.info("Management API on {}", uri);
+                log.info(
+                    "Management API on {} ({})",
+                    uri,
+                    management.allowMutations()
+                        ? "join, leave and down allowed with credentials"
+                        : "read-only");
               }
             });
     return new MeshNode(system, settings, endpoint, allDedicated);

@@ -1,5 +1,7 @@
 package io.meshwork.node;
 
+import io.meshwork.node.auth.ClientAuth;
+import io.meshwork.node.config.ManagementSettings;
 import io.meshwork.node.routing.RoutingStrategy;
 import io.meshwork.node.routing.RoutingTable;
 import io.meshwork.node.routing.ServiceRoutes;
@@ -29,6 +31,8 @@ public final class NodeRuntime implements Extension {
   private volatile Set<String> hostedServices;
   private volatile Map<String, ServiceContract> contracts = Map.of();
   private volatile RoutingStrategy.Settings routingStrategies = RoutingStrategy.Settings.DEFAULT;
+  private volatile ClientAuth clientAuth;
+  private volatile ManagementSettings managementSettings;
   private final ConcurrentHashMap<ActorRef<CallMessage>, AtomicInteger> outstanding =
       new ConcurrentHashMap<>();
   /** Requests from this node's clients in flight (striped: one add per call, a sum per read). */
@@ -160,6 +164,24 @@ public final class NodeRuntime implements Extension {
   public void endpointAddress(InetSocketAddress address) {
     this.endpointAddress = address;
     openIfReady();
+  }
+
+  /** The client endpoint's token check, or null when {@code meshwork.auth} is off. */
+  public ClientAuth clientAuth() {
+    return clientAuth;
+  }
+
+  public void clientAuth(ClientAuth auth) {
+    this.clientAuth = auth;
+  }
+
+  /** The management API's exposure ({@code meshwork.management}); null before the node starts. */
+  public ManagementSettings managementSettings() {
+    return managementSettings;
+  }
+
+  public void managementSettings(ManagementSettings settings) {
+    this.managementSettings = settings;
   }
 
   /** How each service's calls pick an instance ({@code meshwork.routing}). */

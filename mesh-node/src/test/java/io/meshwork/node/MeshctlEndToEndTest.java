@@ -7,6 +7,8 @@ import io.meshwork.node.testing.Poll;
 import io.meshwork.node.testing.TestNodes;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -17,15 +19,19 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
  * meshctl, run in this JVM as a user runs it, against two real nodes: {@code host} serves echo,
- * info, hash and kv; {@code router} hosts nothing and allows the mutating management routes.
+ * info, hash and kv; {@code router} hosts nothing and allows the mutating management routes, with
+ * credentials.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MeshctlEndToEndTest {
+  private static final String PASSWORD = "meshctl-e2e-password";
+
   private final TestNodes nodes = new TestNodes();
   private MeshNode host;
   private MeshNode router;
@@ -37,7 +43,13 @@ class MeshctlEndToEndTest {
   void startCluster() {
     host = nodes.start("echo,info,hash,kv,conformance", null);
     router =
-        nodes.start("none", host, Map.of("pekko.management.http.route-providers-read-only", false));
+        nodes.start(
+            "none",
+            host,
+            Map.of(
+                "meshwork.management.allow-mutations", true,
+                "meshwork.management.user", "ops",
+                "meshwork.management.password-sha256", AuthTest.sha256(PASSWORD)));
     TestNodes.awaitUp(host, router);
     // The router learns of the host's services by gossip; wait until it routes to them.
     Poll.until(
@@ -385,7 +397,7 @@ class MeshctlEndToEndTest {
     assertThat(refused.exitCode()).isEqualTo(6);
     assertThat(refused.err())
         .startsWith("meshctl: the management API at http://" + management(host) + " is read-only")
-        .contains("HTTP 405", "pekko.management.http.route-providers-read-only = false")
+        .contains("HTTP 405", "meshwork.management.allow-mutations = on")
         .containsOnlyOnce("\n");
 
     Run unknown = meshctl("down", "127.0.0.1:1", "--management", management(router));
@@ -418,12 +430,34 @@ class MeshctlEndToEndTest {
         .contains("errors: 0\n", "latency of OK calls: p50 ");
   }
 
+  @Test
+  void leaveWithoutOrWithWrongCredentialsIsRefusedWithExitNine(@TempDir Path dir) throws Exception {
+    Run none = meshctl("leave", address(host), "--management", management(router));
+    assertThat(none.exitCode()).isEqualTo(9);
+    assertThat(none.err())
+        .startsWith("meshctl: leave " + address(host) + " at http://" + management(router) + ": HTTP 401")
+        .contains("--management-user")
+        .containsOnlyOnce("\n");
+
+    Path wrong = Files.writeString(dir.resolve("wrong"), "not-the-password\n");
+    Run refused =
+        meshctl(
+            "down", address(host), "--management", management(router),
+            "--management-user", "ops", "--management-password-file", wrong.toString());
+    assertThat(refused.exitCode()).isEqualTo(9);
+    assertThat(refused.err()).contains("HTTP 401", "wrong credentials").doesNotContain("not-the-password");
+  }
+
   /** Last: the router leaves the cluster for good. */
   @Test
   @Order(Integer.MAX_VALUE)
-  void leaveThroughANodeThatAllowsItAndTheNodeLeaves() {
+  void leaveThroughANodeThatAllowsItAndTheNodeLeaves(@TempDir Path dir) throws Exception {
     String hostPort = address(router).substring(address(router).indexOf('@') + 1);
-    Run run = meshctl("leave", hostPort, "--management", management(router));
+    Path password = Files.writeString(dir.resolve("password"), PASSWORD + "\n");
+    Run run =
+        meshctl(
+            "leave", hostPort, "--management", management(router),
+            "--management-user", "ops", "--management-password-file", password.toString());
 
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertThat(run.out()).isEqualTo("Leaving " + address(router) + "\n");

@@ -111,6 +111,8 @@ final class BenchCommand implements Callable<Integer> {
       description = "A request header; repeatable.")
   private Map<String, String> headers = new LinkedHashMap<>();
 
+  @Mixin private TokenOption token;
+
   @Mixin private ManagementOption management;
 
   @Mixin private ExitCodeHelp exitCodeHelp;
@@ -177,7 +179,7 @@ final class BenchCommand implements Callable<Integer> {
     for (int i = 0; i < clients.size(); i++) {
       BenchDriver driver =
           new BenchDriver(
-              clients.get(i), request, deadline, headers, depth, start, end, interval, stats);
+              clients.get(i), request, deadline, token.apply(headers), depth, start, end, interval, stats);
       drivers.add(driver);
       Thread thread = new Thread(driver, "meshctl-bench-" + (i + 1));
       thread.setDaemon(true);

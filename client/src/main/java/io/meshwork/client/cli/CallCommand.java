@@ -86,6 +86,8 @@ final class CallCommand implements Callable<Integer> {
       description = "A request header; repeatable.")
   private Map<String, String> headers = new LinkedHashMap<>();
 
+  @Mixin private TokenOption token;
+
   @Option(names = "--raw", description = "Write the payload's raw bytes to stdout.")
   private boolean raw;
 
@@ -117,7 +119,7 @@ final class CallCommand implements Callable<Integer> {
     Reply reply;
     try (MeshClient client = MeshClient.connect(node, options)) {
       // Always completes: at the latest by the client-side timer, just after the deadline.
-      reply = client.call(service, request.method(), request.bytes(), deadline, headers).join();
+      reply = client.call(service, request.method(), request.bytes(), deadline, token.apply(headers)).join();
     } catch (ConnectException e) {
       throw new MeshctlException(ExitCodes.UNREACHABLE, e.getMessage());
     }
@@ -141,7 +143,7 @@ final class CallCommand implements Callable<Integer> {
     MeshClientOptions options = MeshClientOptions.builder().defaultDeadline(deadline).build();
     try (MeshClient client = MeshClient.connect(node, options)) {
       client
-          .stream(service, streamMethod, payload, deadline, headers)
+          .stream(service, streamMethod, payload, deadline, token.apply(headers))
           .subscribe(
               new Flow.Subscriber<ByteString>() {
                 private Flow.Subscription subscription;

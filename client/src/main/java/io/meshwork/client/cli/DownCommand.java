@@ -15,8 +15,9 @@ import picocli.CommandLine.Spec;
     description = {
       "Marks NODE as down, removing it from the cluster without its cooperation: for a node that"
           + " crashed or is cut off. PUT /cluster/members/{address} with operation=Down.",
-      "The management API's mutating routes answer 405 until the node runs with"
-          + " pekko.management.http.route-providers-read-only = false."
+      "The management API's mutating routes answer 405 unless the node runs with"
+          + " meshwork.management.allow-mutations = on; then they need its credentials"
+          + " (--management-user, MESHCTL_MANAGEMENT_PASSWORD), over HTTPS or from its own machine."
     })
 final class DownCommand implements Callable<Integer> {
   @Spec private CommandSpec spec;
@@ -30,11 +31,17 @@ final class DownCommand implements Callable<Integer> {
 
   @Mixin private ManagementOption management;
 
+  @Mixin private ManagementCredentials credentials;
+
   @Mixin private ExitCodeHelp exitCodeHelp;
 
   @Override
   public Integer call() throws Exception {
     return CommandRunner.run(
-        spec, () -> MemberChange.run(spec, management.api(), node, MemberChange.Operation.DOWN));
+        spec, () -> MemberChange.run(
+                spec,
+                management.api(credentials.authorization()),
+                node,
+                MemberChange.Operation.DOWN));
   }
 }

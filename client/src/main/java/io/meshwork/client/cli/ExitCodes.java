@@ -32,6 +32,12 @@ final class ExitCodes {
   /** {@code meshctl bench}: at least one call ended with a status other than OK. */
   static final int BENCH_FAILED_CALLS = 8;
 
+  /**
+   * The management API refused the credentials of a mutating request (HTTP 401), or refused it
+   * over plain HTTP from another machine (HTTP 403).
+   */
+  static final int MANAGEMENT_UNAUTHORIZED = 9;
+
   static final int STATUS_BASE = 10;
 
   /** Codes above this mean "killed by a signal" to shells. */

@@ -15,8 +15,9 @@ import picocli.CommandLine.Spec;
     description = {
       "Asks NODE to leave the cluster gracefully (it hands over its work, then stops): DELETE"
           + " /cluster/members/{address} on the management API.",
-      "The management API's mutating routes answer 405 until the node runs with"
-          + " pekko.management.http.route-providers-read-only = false."
+      "The management API's mutating routes answer 405 unless the node runs with"
+          + " meshwork.management.allow-mutations = on; then they need its credentials"
+          + " (--management-user, MESHCTL_MANAGEMENT_PASSWORD), over HTTPS or from its own machine."
     })
 final class LeaveCommand implements Callable<Integer> {
   @Spec private CommandSpec spec;
@@ -30,11 +31,17 @@ final class LeaveCommand implements Callable<Integer> {
 
   @Mixin private ManagementOption management;
 
+  @Mixin private ManagementCredentials credentials;
+
   @Mixin private ExitCodeHelp exitCodeHelp;
 
   @Override
   public Integer call() throws Exception {
     return CommandRunner.run(
-        spec, () -> MemberChange.run(spec, management.api(), node, MemberChange.Operation.LEAVE));
+        spec, () -> MemberChange.run(
+                spec,
+                management.api(credentials.authorization()),
+                node,
+                MemberChange.Operation.LEAVE));
   }
 }

@@ -35,11 +35,25 @@ final class ManagementApi {
 
   private final String base;
   private final HttpClient http;
+  /** The Authorization header of the mutating requests, or null. */
+  private final String authorization;
 
   ManagementApi(InetSocketAddress address) {
+    this(address, false, null);
+  }
+
+  /**
+   * With {@code authorization} (e.g. {@code Basic ...}) sent with the mutating requests only, so
+   * that reading never sends a password.
+   */
+  ManagementApi(InetSocketAddress address, boolean https, String authorization) {
+    this.authorization = authorization;
     String host = address.getHostString();
     this.base =
-        "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
+        (https ? "https://" : "http://")
+            + (host.contains(":") ? "[" + host + "]" : host)
+            + ":"
+            + address.getPort();
     this.http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
   }
 
@@ -77,16 +91,25 @@ final class ManagementApi {
   }
 
   Response delete(String path) {
-    return send(request(path).DELETE().build());
+    return send(authorized(request(path)).DELETE().build());
   }
 
   /** {@code PUT path} with an {@code application/x-www-form-urlencoded} body. */
   Response putForm(String path, String form) {
     return send(
-        request(path)
+        authorized(request(path))
             .header("Content-Type", "application/x-www-form-urlencoded")
             .PUT(HttpRequest.BodyPublishers.ofString(form))
             .build());
+  }
+
+  private HttpRequest.Builder authorized(HttpRequest.Builder request) {
+    return authorization == null ? request : request.header("Authorization", authorization);
+  }
+
+  /** True when the mutating requests carry credentials. */
+  boolean hasCredentials() {
+    return authorization != null;
   }
 
   private HttpRequest.Builder request(String path) {

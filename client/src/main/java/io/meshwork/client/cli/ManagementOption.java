@@ -15,7 +15,20 @@ final class ManagementOption {
               + " MESHCTL_MANAGEMENT).")
   InetSocketAddress management;
 
+  @Option(
+      names = "--management-https",
+      description =
+          "Talk HTTPS to the management API (a node with meshwork.management.https.key-store). The"
+              + " certificate is checked against Java's trust store; for your own CA, add"
+              + " -Djavax.net.ssl.trustStore=... to MESHCTL_JAVA_OPTS.")
+  boolean https;
+
   ManagementApi api() {
-    return new ManagementApi(management);
+    return new ManagementApi(management, https, null);
+  }
+
+  /** The API with {@code authorization} sent with its mutating requests. */
+  ManagementApi api(String authorization) {
+    return new ManagementApi(management, https, authorization);
   }
 }

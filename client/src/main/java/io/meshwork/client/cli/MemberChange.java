@@ -8,7 +8,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * {@code leave} and {@code down} through Pekko Management's member routes: {@code DELETE
  * /cluster/members/{address}} asks a member to leave, {@code PUT} with the form field {@code
  * operation=Down} downs it. Both answer {@code {"message": ...}}; with the node's default {@code
- * pekko.management.http.route-providers-read-only = true} both answer 405.
+ * meshwork.management.allow-mutations = off} both answer 405, and with it on, 401 without the
+ * right credentials and 403 over plain HTTP from another machine.
  */
 final class MemberChange {
   enum Operation {
@@ -54,9 +55,21 @@ final class MemberChange {
               + api.base()
               + " is read-only, so "
               + operation.word
-              + " was refused (HTTP 405); start the node with"
-              + " pekko.management.http.route-providers-read-only = false (e.g."
-              + " JAVA_OPTS=-Dpekko.management.http.route-providers-read-only=false) to allow it");
+              + " was refused (HTTP 405); start the node with meshwork.management.allow-mutations"
+              + " = on and credentials (MESH_MANAGEMENT_ALLOW_MUTATIONS=on, MESH_MANAGEMENT_USER,"
+              + " MESH_MANAGEMENT_PASSWORD_SHA256) to allow it");
+    }
+    if (response.status() == 401 || response.status() == 403) {
+      String hint =
+          response.status() == 403
+              ? "; use HTTPS, or ask from the node's own machine"
+              : api.hasCredentials()
+                  ? ""
+                  : "; give them with --management-user and MESHCTL_MANAGEMENT_PASSWORD (or"
+                      + " --management-password-file)";
+      throw new MeshctlException(
+          ExitCodes.MANAGEMENT_UNAUTHORIZED,
+          api.failure(operation.word + " " + member.node(), response) + hint);
     }
     if (!response.ok()) {
       throw new MeshctlException(

@@ -18,7 +18,7 @@ import picocli.CommandLine.Mixin;
     description = {
       "Talks to Meshwork nodes: calls services through a node's client port (call, bench) and"
           + " watches and steers the cluster through a node's management API (members,"
-          + " services, leave, down).",
+          + " services, leave, down); makes client tokens (auth).",
       "Every command has --help."
     },
     subcommands = {
@@ -27,7 +27,8 @@ import picocli.CommandLine.Mixin;
       MembersCommand.class,
       ServicesCommand.class,
       LeaveCommand.class,
-      DownCommand.class
+      DownCommand.class,
+      AuthCommand.class
     })
 public final class Meshctl {
   @Mixin private ExitCodeHelp exitCodeHelp;

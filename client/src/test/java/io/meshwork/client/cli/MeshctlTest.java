@@ -153,6 +153,42 @@ class MeshctlTest {
   }
 
   @Test
+  void aTokenIsSentAsABearerAuthorizationHeaderUnlessOneIsGiven() throws InterruptedException {
+    assertThat(meshctl("call", "echo", "--node", nodeAddress(), "--token", "t0k", "--header", "trace=1"))
+        .isZero();
+    assertThat(node.received().poll(5, SECONDS).getHeadersMap())
+        .isEqualTo(Map.of("authorization", "Bearer t0k", "trace", "1"));
+
+    assertThat(
+            meshctl(
+                "call", "echo", "--node", nodeAddress(), "--token", "t0k", "--header", "authorization=own"))
+        .isZero();
+    assertThat(node.received().poll(5, SECONDS).getHeadersMap())
+        .isEqualTo(Map.of("authorization", "own"));
+  }
+
+  @Test
+  void authNewTokenPrintsATokenAndItsSha256AndHashTokenAgrees() {
+    assertThat(meshctl("auth", "new-token")).isZero();
+    String[] lines = out.toString().split("\n");
+    assertThat(lines).hasSize(2);
+    String token = lines[0].replaceFirst("^token: +", "");
+    String hash = lines[1].replaceFirst("^token-sha256: +", "");
+    assertThat(token).matches("[A-Za-z0-9_-]{43}");
+    assertThat(hash).matches("[0-9a-f]{64}");
+
+    out.getBuffer().setLength(0);
+    java.io.InputStream stdin = System.in;
+    try {
+      System.setIn(new java.io.ByteArrayInputStream((token + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      assertThat(meshctl("auth", "hash-token")).isZero();
+    } finally {
+      System.setIn(stdin);
+    }
+    assertThat(out).hasToString(hash + "\n");
+  }
+
+  @Test
   void helpListsTheExitCodes() {
     assertThat(meshctl("call", "--help")).isZero();
     assertThat(out.toString())
@@ -161,7 +197,8 @@ class MeshctlTest {
 
   @Test
   void everyCommandHasHelpEndingWithEveryExitCode() {
-    for (String command : new String[] {"call", "bench", "members", "services", "leave", "down"}) {
+    for (String command :
+        new String[] {"call", "bench", "members", "services", "leave", "down", "auth"}) {
       out.getBuffer().setLength(0);
 
       assertThat(meshctl(command, "--help")).as(command).isZero();

@@ -17,8 +17,8 @@ import java.util.List;
  *   <li>every library's {@code reference.conf}, Meshwork's own defaults included.
  * </ol>
  *
- * Substitutions are resolved after merging, so {@code MESH_HOST} moves the Artery and management
- * addresses too. The seed list {@code meshwork.seed-nodes} becomes {@code pekko.cluster.seed-nodes}.
+ * Substitutions are resolved after merging, so {@code MESH_HOST} moves the Artery address too (the
+ * management API follows {@code MESH_MANAGEMENT_HOST}, loopback by default). The seed list {@code meshwork.seed-nodes} becomes {@code pekko.cluster.seed-nodes}.
  */
 public final class NodeConfig {
   private NodeConfig() {}

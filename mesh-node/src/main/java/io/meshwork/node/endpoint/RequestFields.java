@@ -4,14 +4,20 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * A parser for the common shape of a {@code meshwork.v1.Request}, in place and without the
  * generated message's builder, input stream and map objects: fields 1 to 5 (id, service, method,
  * payload, deadline_ms) in any order, each at most once or with the last occurrence winning, as
- * protobuf has it. Anything else (headers, an unknown field, a wrong wire type, a malformed varint,
- * a truncated field, invalid UTF-8) makes {@link #parse} return false, and the caller parses the
- * frame with the generated parser, which has the full semantics and the exact error messages.
+ * protobuf has it, and the headers (field 6, map entries of a key and a value, each optional, the
+ * last entry of a key winning), which are the common case once client authentication puts a token
+ * in every request. Anything else (an unknown field, also inside a header entry, a wrong wire type,
+ * a malformed varint, a truncated field, invalid UTF-8) makes {@link #parse} return false, and the
+ * caller parses the frame with the generated parser, which has the full semantics and the exact
+ * error messages.
  *
  * <p>One per connection and reused: the service and method names of consecutive requests are
  * almost always the same, so their strings are kept and reused while the bytes match. Not
@@ -23,11 +29,17 @@ final class RequestFields {
   String method;
   ByteString payload;
   int deadlineMs;
+  /** The headers: {@code Map.of()} when there are none, else a new unmodifiable map per request. */
+  Map<String, String> headers;
 
   private byte[] serviceBytes = new byte[0];
   private String serviceString = "";
   private byte[] methodBytes = new byte[0];
   private String methodString = "";
+  private byte[] headerNameBytes = new byte[0];
+  private String headerNameString = "";
+  private String entryKey;
+  private String entryValue;
 
   private byte[] buf;
   private int pos;
@@ -43,6 +55,8 @@ final class RequestFields {
     method = "";
     payload = ByteString.EMPTY;
     deadlineMs = 0;
+    headers = Map.of();
+    HashMap<String, String> collected = null;
     while (pos < limit) {
       long tag = varint();
       if (malformed || tag > Integer.MAX_VALUE) {
@@ -95,12 +109,73 @@ final class RequestFields {
           }
           deadlineMs = (int) v;
         }
+        case (6 << 3) | 2 -> { // one headers entry
+          int len = length();
+          if (len < 0) {
+            return false;
+          }
+          int end = pos + len;
+          if (!headerEntry(end)) {
+            return false;
+          }
+          if (collected == null) {
+            collected = new HashMap<>(4);
+          }
+          collected.put(entryKey, entryValue);
+          pos = end;
+        }
         default -> {
-          return false; // headers, unknown fields, wrong wire types: the generated parser's job
+          return false; // unknown fields, wrong wire types: the generated parser's job
         }
       }
     }
+    if (collected != null) {
+      headers = Collections.unmodifiableMap(collected);
+    }
     return true;
+  }
+
+  /**
+   * A map entry ending at {@code end}: key (field 1) and value (field 2), strings, each optional
+   * ("" when absent), the last occurrence winning. False for anything else inside it.
+   */
+  private boolean headerEntry(int end) {
+    int outerLimit = limit;
+    limit = end;
+    try {
+      entryKey = "";
+      entryValue = "";
+      while (pos < limit) {
+        long tag = varint();
+        if (malformed) {
+          return false;
+        }
+        if (tag != ((1 << 3) | 2) && tag != ((2 << 3) | 2)) {
+          return false;
+        }
+        int len = length();
+        if (len < 0) {
+          return false;
+        }
+        if (tag == ((1 << 3) | 2)) {
+          String key = headerName(pos, len);
+          if (key == null) {
+            return false;
+          }
+          entryKey = key;
+        } else {
+          String value = decode(pos, len); // never cached: it may be a token
+          if (value == null) {
+            return false;
+          }
+          entryValue = value;
+        }
+        pos += len;
+      }
+      return true;
+    } finally {
+      limit = outerLimit;
+    }
   }
 
   private boolean malformed;
@@ -153,6 +228,19 @@ final class RequestFields {
     if (s != null) {
       methodBytes = Arrays.copyOfRange(buf, offset, offset + len);
       methodString = s;
+    }
+    return s;
+  }
+
+  /** A header's name: the same few names come with every request, so the last one is kept. */
+  private String headerName(int offset, int len) {
+    if (equal(headerNameBytes, offset, len)) {
+      return headerNameString;
+    }
+    String s = decode(offset, len);
+    if (s != null) {
+      headerNameBytes = Arrays.copyOfRange(buf, offset, offset + len);
+      headerNameString = s;
     }
     return s;
   }

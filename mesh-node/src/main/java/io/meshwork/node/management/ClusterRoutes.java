@@ -2,6 +2,7 @@ package io.meshwork.node.management;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meshwork.node.NodeRuntime;
 import java.net.MalformedURLException;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.cluster.Cluster;
@@ -10,16 +11,16 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.Directives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.management.cluster.javadsl.ClusterHttpManagementRoutes;
 import org.apache.pekko.management.javadsl.ManagementRouteProvider;
 import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
 
 /**
- * Pekko Management's cluster routes ({@code /cluster/members}, {@code /cluster/shards}), unchanged
- * but for one thing: a member address that does not parse ({@code POST /cluster/members} with
- * {@code address=nonsense}) is a 400 with a JSON {@code {"error": ...}}, where Pekko Management
- * itself throws, answers 500 and logs the exception at ERROR. Registered in place of
- * {@code ClusterHttpManagementRouteProvider} ({@code pekko.management.http.routes.cluster-management}).
+ * Pekko Management's cluster routes ({@code /cluster/members}, {@code /cluster/shards}), registered
+ * in place of {@code ClusterHttpManagementRouteProvider} ({@code
+ * pekko.management.http.routes.cluster-management}): the read routes as they are, the mutating ones
+ * behind {@link MutationGuard}, and a member address that does not parse ({@code POST
+ * /cluster/members} with {@code address=nonsense}) answered 400 with a JSON {@code {"error": ...}},
+ * where Pekko Management itself throws, answers 500 and logs the exception at ERROR.
  */
 public final class ClusterRoutes implements ManagementRouteProvider {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -37,17 +38,16 @@ public final class ClusterRoutes implements ManagementRouteProvider {
           .build();
 
   private final Cluster cluster;
+  private final NodeRuntime runtime;
 
   public ClusterRoutes(ExtendedActorSystem system) {
     this.cluster = Cluster.get(system);
+    this.runtime = NodeRuntime.get(system);
   }
 
   @Override
   public Route routes(ManagementRouteProviderSettings settings) {
-    Route routes =
-        settings.readOnly()
-            ? ClusterHttpManagementRoutes.readOnly(cluster)
-            : ClusterHttpManagementRoutes.all(cluster);
+    Route routes = MutationGuard.clusterRoutes(cluster, settings, runtime.managementSettings());
     return Directives.handleExceptions(BAD_ADDRESS, () -> routes);
   }
 

@@ -46,7 +46,9 @@ class NodeConfigTest {
     assertThat(s.endpoint().port()).isEqualTo(7801);
     assertThat(config.getString("pekko.remote.artery.canonical.hostname")).isEqualTo("127.0.0.9");
     assertThat(config.getInt("pekko.remote.artery.canonical.port")).isEqualTo(2651);
-    assertThat(config.getString("pekko.management.http.hostname")).isEqualTo("127.0.0.9");
+    // The management API stays on loopback unless MESH_MANAGEMENT_HOST moves it.
+    assertThat(config.getString("pekko.management.http.hostname")).isEqualTo("127.0.0.1");
+    assertThat(config.getString("pekko.management.http.bind-hostname")).isEqualTo("127.0.0.1");
     assertThat(config.getInt("pekko.management.http.port")).isEqualTo(8651);
     assertThat(config.getStringList("pekko.cluster.seed-nodes"))
         .containsExactly("pekko://meshwork@127.0.0.9:2651", "pekko://meshwork@127.0.0.8:2652");

@@ -31,7 +31,7 @@ class RequestFieldsTest {
     assertThat(fields.method).isEqualTo(reference.getMethod());
     assertThat(fields.payload).isEqualTo(reference.getPayload());
     assertThat(fields.deadlineMs).isEqualTo(reference.getDeadlineMs());
-    assertThat(reference.getHeadersCount()).isZero();
+    assertThat(fields.headers).isEqualTo(reference.getHeadersMap());
   }
 
   @Test
@@ -49,6 +49,9 @@ class RequestFieldsTest {
               .setDeadlineMs(random.nextInt());
       if (random.nextBoolean()) {
         b.setMethod(random.nextBoolean() ? "get" : "ünïcödé-" + random.nextInt(3));
+      }
+      for (int h = random.nextInt(4) - 1; h > 0; h--) {
+        b.putHeaders(random.nextBoolean() ? "authorization" : "h-" + random.nextInt(5), "Bearer v" + random.nextInt());
       }
       byte[] bytes = b.build().toByteArray();
       assertThat(fields.parse(bytes, 0, bytes.length)).isTrue();
@@ -76,11 +79,75 @@ class RequestFieldsTest {
 
     byte[] withHeaders =
         Request.newBuilder().setId(1).setService("echo").putHeaders("k", "v").build().toByteArray();
-    assertThat(fields.parse(withHeaders, 0, withHeaders.length)).isFalse();
+    assertThat(fields.parse(withHeaders, 0, withHeaders.length)).isTrue();
+    assertThat(fields.headers).containsExactly(java.util.Map.entry("k", "v"));
+    assertAgrees(fields, withHeaders);
+    assertThat(fields.parse(bytes, 0, bytes.length)).isTrue();
+    assertThat(fields.headers).as("a request without headers after one with").isEmpty();
 
     byte[] badUtf8 = {0x12, 0x02, (byte) 0xc3, 0x28}; // service = invalid UTF-8
     assertThat(fields.parse(badUtf8, 0, badUtf8.length)).isFalse();
     assertAgrees(fields, badUtf8);
+  }
+
+  /** One headers entry (field 6) with the given body. */
+  private static void entry(CodedOutputStream o, byte[] body) throws IOException {
+    o.writeByteArray(6, body);
+  }
+
+  private static byte[] entryBody(IOThrowing write) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    CodedOutputStream o = CodedOutputStream.newInstance(out);
+    write.accept(o);
+    o.flush();
+    return out.toByteArray();
+  }
+
+  interface IOThrowing {
+    void accept(CodedOutputStream o) throws IOException;
+  }
+
+  @Test
+  void headerEntriesFollowProtobufsMapRulesAndOddEntriesFallBack() throws IOException {
+    RequestFields fields = new RequestFields();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    CodedOutputStream o = CodedOutputStream.newInstance(out);
+    o.writeString(2, "echo");
+    entry(o, entryBody(e -> e.writeString(2, "no key"))); // key "" (absent)
+    entry(o, entryBody(e -> e.writeString(1, "no-value"))); // value "" (absent)
+    entry(o, entryBody(e -> { e.writeString(2, "v1"); e.writeString(1, "k"); })); // value first
+    entry(o, entryBody(e -> { e.writeString(1, "k"); e.writeString(2, "v2"); })); // last entry wins
+    entry(o, entryBody(e -> { e.writeString(1, "x"); e.writeString(1, "y"); e.writeString(2, "z"); }));
+    entry(o, new byte[0]); // an empty entry: "" -> "" (replaces the first)
+    o.flush();
+    byte[] bytes = out.toByteArray();
+    assertThat(fields.parse(bytes, 0, bytes.length)).isTrue();
+    assertThat(fields.headers)
+        .containsOnly(
+            java.util.Map.entry("", ""),
+            java.util.Map.entry("no-value", ""),
+            java.util.Map.entry("k", "v2"),
+            java.util.Map.entry("y", "z"));
+    assertAgrees(fields, bytes);
+
+    // An unknown field inside an entry, a wrong wire type, invalid UTF-8, a length past the entry:
+    // the generated parser decides.
+    for (byte[] body :
+        new byte[][] {
+          entryBody(e -> { e.writeString(1, "k"); e.writeUInt32(3, 7); }),
+          entryBody(e -> e.writeUInt32(1, 7)),
+          {0x12, 0x02, (byte) 0xc3, 0x28},
+          {0x0a, 0x05, 'a', 'b'},
+        }) {
+      ByteArrayOutputStream odd = new ByteArrayOutputStream();
+      CodedOutputStream oo = CodedOutputStream.newInstance(odd);
+      oo.writeString(2, "echo");
+      entry(oo, body);
+      oo.flush();
+      byte[] oddBytes = odd.toByteArray();
+      assertThat(fields.parse(oddBytes, 0, oddBytes.length)).isFalse();
+      assertAgrees(fields, oddBytes);
+    }
   }
 
   @Test
@@ -96,13 +163,21 @@ class RequestFieldsTest {
             .setDeadlineMs(1000)
             .build()
             .toByteArray();
+    byte[] withHeaders =
+        Request.newBuilder()
+            .setId(301)
+            .setService("echo")
+            .putHeaders("authorization", "Bearer t0k")
+            .putHeaders("trace", "abc")
+            .build()
+            .toByteArray();
     for (int i = 0; i < 200_000; i++) {
       byte[] bytes;
       if (i % 2 == 0) {
         bytes = new byte[random.nextInt(40)];
         random.nextBytes(bytes);
       } else {
-        bytes = valid.clone();
+        bytes = (i % 4 == 1 ? valid : withHeaders).clone();
         int flips = 1 + random.nextInt(3);
         for (int f = 0; f < flips; f++) {
           bytes[random.nextInt(bytes.length)] = (byte) random.nextInt(256);
