@@ -6,6 +6,7 @@ import io.meshwork.node.config.EndpointSettings;
 import io.meshwork.node.endpoint.EventLoopEndpoint;
 import io.meshwork.node.endpoint.RemoteReplies;
 import io.meshwork.node.endpoint.TcpEndpoint;
+import io.meshwork.node.tls.TlsContexts;
 import io.meshwork.node.hosting.ServiceHosting;
 import io.meshwork.node.routing.RoutingStrategy;
 import io.meshwork.service.ServiceContract;
@@ -62,6 +63,9 @@ public final class MeshNode implements AutoCloseable {
    */
   public static MeshNode start(Config config) {
     NodeSettings settings = NodeSettings.fromConfig(config);
+    if (settings.endpoint().tls().enabled()) {
+      TlsContexts.create(settings.endpoint().tls()); // unusable key material: refuse to start
+    }
     RoutingStrategy.Settings strategies = RoutingStrategy.Settings.fromConfig(config);
     // Every known service is loaded, hosted here or not, so that this node can tell any client
     // the contract of any of them (GET /services/{name}).
@@ -128,10 +132,13 @@ public final class MeshNode implements AutoCloseable {
                   runtime.endpointAddress(b.localAddress());
                   system.tell(new NodeGuardian.HostServices(b.localAddress()));
                   log.info(
-                      "Meshwork node {} serving clients on {}:{}",
+                      "Meshwork node {} serving clients on {}:{}{}",
                       system.address(),
                       b.localAddress().getHostString(),
-                      b.localAddress().getPort());
+                      b.localAddress().getPort(),
+                      settings.endpoint().tls().enabled()
+                          ? " with TLS (client-auth " + settings.endpoint().tls().clientAuth().configName() + ")"
+                          : "");
                   return b.localAddress();
                 });
     List<CompletionStage<EndpointBinding>> all = new ArrayList<>(dedicated.values());
@@ -180,6 +187,10 @@ public final class MeshNode implements AutoCloseable {
       EndpointSettings settings,
       NodeRuntime runtime,
       RemoteReplies remoteReplies) {
+    if (settings.tls().enabled()) {
+      // TLS runs on Pekko Streams' TLS stage, on Pekko IO; the event loops serve plain TCP only.
+      return TcpEndpoint.bind(system, settings, runtime, remoteReplies);
+    }
     return switch (settings.transport()) {
       case EVENT_LOOP -> EventLoopEndpoint.bind(system, settings, runtime, remoteReplies);
       case PEKKO_IO -> TcpEndpoint.bind(system, settings, runtime, remoteReplies);

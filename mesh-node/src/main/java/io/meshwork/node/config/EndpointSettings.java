@@ -23,9 +23,11 @@ public record EndpointSettings(
     Duration closeLinger,
     Map<String, Integer> servicePorts,
     String dedicatedService,
-    int maxOutboxBytes) {
+    int maxOutboxBytes,
+    TlsSettings tls) {
 
   public EndpointSettings {
+    java.util.Objects.requireNonNull(tls, "tls");
     servicePorts = Collections.unmodifiableMap(new TreeMap<>(servicePorts));
   }
 
@@ -52,7 +54,8 @@ public record EndpointSettings(
         closeLinger,
         servicePorts,
         service,
-        maxOutboxBytes);
+        maxOutboxBytes,
+        tls);
   }
 
   /** True for a service's dedicated port, false for the node's shared port. */
@@ -123,7 +126,8 @@ public record EndpointSettings(
         positive(c, "close-linger"),
         servicePorts(c.getConfig("service-ports"), port),
         null,
-        outbox(c));
+        outbox(c),
+        TlsSettings.fromConfig("meshwork.endpoint.tls", c.getConfig("tls"), false));
   }
 
   private static Map<String, Integer> servicePorts(Config c, int sharedPort) {

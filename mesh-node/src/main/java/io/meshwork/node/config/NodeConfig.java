@@ -18,7 +18,8 @@ import java.util.List;
  * </ol>
  *
  * Substitutions are resolved after merging, so {@code MESH_HOST} moves the Artery and management
- * addresses too. The seed list {@code meshwork.seed-nodes} becomes {@code pekko.cluster.seed-nodes}.
+ * addresses too. The seed list {@code meshwork.seed-nodes} becomes {@code pekko.cluster.seed-nodes},
+ * and {@code meshwork.cluster-tls} becomes Artery's {@code tls-tcp} settings ({@link ClusterTls}).
  */
 public final class NodeConfig {
   private NodeConfig() {}
@@ -35,6 +36,7 @@ public final class NodeConfig {
             .withFallback(ConfigFactory.parseResources("meshwork-node.conf"))
             .withFallback(ConfigFactory.defaultReferenceUnresolved())
             .resolve();
+    merged = ClusterTls.apply(merged);
     List<String> seeds = NodeSettings.seedNodes(merged.getString("meshwork.seed-nodes"));
     if (seeds.isEmpty()) {
       return merged;
