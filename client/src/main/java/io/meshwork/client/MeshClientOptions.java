@@ -19,6 +19,7 @@ import java.time.Duration;
  * @param reconnectMinBackoff the wait before the first reconnection attempt; it doubles after
  *     each failed attempt, with up to 20% random jitter
  * @param reconnectMaxBackoff the longest wait between two attempts
+ * @param tls TLS to the nodes ({@link ClientTls}); null: plain TCP
  */
 public record MeshClientOptions(
     Duration connectTimeout,
@@ -26,7 +27,8 @@ public record MeshClientOptions(
     int maxReplyFrameBytes,
     boolean reconnect,
     Duration reconnectMinBackoff,
-    Duration reconnectMaxBackoff) {
+    Duration reconnectMaxBackoff,
+    ClientTls tls) {
 
   /** 5 seconds. */
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -70,7 +72,7 @@ public record MeshClientOptions(
 
   /**
    * Connect timeout 5 s, default deadline 5 s, replies up to 1 MiB, reconnection on with a
-   * backoff from 100 ms to 5 s.
+   * backoff from 100 ms to 5 s, plain TCP.
    */
   public static MeshClientOptions defaults() {
     return builder().build();
@@ -99,8 +101,15 @@ public record MeshClientOptions(
     private boolean reconnect = true;
     private Duration reconnectMinBackoff = DEFAULT_RECONNECT_MIN_BACKOFF;
     private Duration reconnectMaxBackoff = DEFAULT_RECONNECT_MAX_BACKOFF;
+    private ClientTls tls;
 
     private Builder() {}
+
+    /** See {@link MeshClientOptions#tls()}; null (the default): plain TCP. */
+    public Builder tls(ClientTls tls) {
+      this.tls = tls;
+      return this;
+    }
 
     /** See {@link MeshClientOptions#reconnect()}. */
     public Builder reconnect(boolean reconnect) {
@@ -141,7 +150,8 @@ public record MeshClientOptions(
           maxReplyFrameBytes,
           reconnect,
           reconnectMinBackoff,
-          reconnectMaxBackoff);
+          reconnectMaxBackoff,
+          tls);
     }
   }
 }

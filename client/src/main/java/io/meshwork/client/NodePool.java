@@ -28,6 +28,7 @@ final class NodePool {
     volatile Connection connection;
     /** The last failure to connect; null after a success. */
     private volatile String connectFailure;
+    private volatile Throwable connectCause;
     /** When the next attempt is due, for messages; empty when none is planned. */
     private volatile String retry = "";
     private Duration backoff; // guarded by NodePool.this
@@ -63,6 +64,7 @@ final class NodePool {
         LOG.log(System.Logger.Level.DEBUG, "connected to {0}", peer);
       } catch (ConnectException e) {
         connectFailure = e.getMessage();
+        connectCause = e.getCause();
         connection = null;
         retryLater();
       }
@@ -139,7 +141,14 @@ final class NodePool {
         reasons.add(slot.connectFailure);
       }
       pool.close();
-      throw new ConnectException(String.join("; ", reasons));
+      ConnectException failure = new ConnectException(String.join("; ", reasons));
+      // The first node's underlying exception, e.g. an SSLHandshakeException, for callers to test.
+      pool.slots.stream()
+          .map(slot -> slot.connectCause)
+          .filter(java.util.Objects::nonNull)
+          .findFirst()
+          .ifPresent(failure::initCause);
+      throw failure;
     }
     return pool;
   }
