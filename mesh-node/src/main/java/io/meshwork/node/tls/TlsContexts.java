@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -67,15 +68,7 @@ public final class TlsContexts {
     if (s.pemKey()) {
       List<X509Certificate> chain = certificates(s.path() + ".cert-file", s.certFile());
       PrivateKey key = privateKey(s.path() + ".key-file", s.keyFile());
-      if (!chain.get(0).getPublicKey().getAlgorithm().equals(key.getAlgorithm())) {
-        throw new IllegalArgumentException(
-            s.path()
-                + ": the key in key-file ("
-                + key.getAlgorithm()
-                + ") does not belong to the first certificate of cert-file ("
-                + chain.get(0).getPublicKey().getAlgorithm()
-                + ")");
-      }
+      checkPair(s, key, chain.get(0));
       password = NO_PASSWORD;
       store = KeyStore.getInstance("PKCS12");
       try {
@@ -95,6 +88,49 @@ public final class TlsContexts {
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
     kmf.init(store, password);
     return kmf.getKeyManagers();
+  }
+
+  /** Signs with the key and verifies with the certificate: a wrong or broken key fails here. */
+  private static void checkPair(TlsSettings s, PrivateKey key, X509Certificate cert) {
+    String algorithm =
+        switch (cert.getPublicKey().getAlgorithm()) {
+          case "RSA" -> "SHA256withRSA";
+          case "EC" -> "SHA256withECDSA";
+          case "Ed25519", "Ed448", "EdDSA" -> cert.getPublicKey().getAlgorithm();
+          default -> null; // no check for other key types: the handshake will tell
+        };
+    if (algorithm == null) {
+      return;
+    }
+    boolean matches;
+    try {
+      byte[] probe = "meshwork key check".getBytes(StandardCharsets.US_ASCII);
+      Signature signer = Signature.getInstance(algorithm);
+      signer.initSign(key);
+      signer.update(probe);
+      byte[] signature = signer.sign();
+      Signature verifier = Signature.getInstance(algorithm);
+      verifier.initVerify(cert.getPublicKey());
+      verifier.update(probe);
+      matches = verifier.verify(signature);
+    } catch (GeneralSecurityException | RuntimeException e) {
+      throw new IllegalArgumentException(
+          s.path()
+              + ".key-file: \""
+              + s.keyFile()
+              + "\" (expected: an unencrypted PKCS#8 or PKCS#1 PEM private key): cannot use it: "
+              + e,
+          e);
+    }
+    if (!matches) {
+      throw new IllegalArgumentException(
+          s.path()
+              + ".key-file: \""
+              + s.keyFile()
+              + "\" (expected: the private key of the first certificate of cert-file \""
+              + s.certFile()
+              + "\"; it is another key)");
+    }
   }
 
   /** Null (the JDK's default trust) when the settings name neither a CA file nor a trust store. */
@@ -148,7 +184,7 @@ public final class TlsContexts {
     try {
       String pem = Files.readString(file, StandardCharsets.US_ASCII);
       return DERPrivateKeyLoader.load(PEMDecoder.decode(pem));
-    } catch (IOException | RuntimeException e) {
+    } catch (Exception e) { // Scala code: may throw checked exceptions it does not declare
       throw new IllegalArgumentException(
           setting
               + ": \""
