@@ -216,14 +216,16 @@ class TlsEndpointTest {
   void withClientAuthNeedAClientWithoutACertificateIsRefused() {
     // TLS 1.3: the client may finish its side of the handshake before the node's refusal arrives,
     // so the refusal shows at the handshake or at the first call, never as an answer.
-    assertThat(callOnce(mutualAddress, trusting(ca))).startsWith("refused");
+    assertThat(callOnce(mutualAddress, trusting(ca)))
+        .matches("refused: (.*TLS handshake failed.*|UNAVAILABLE connection .* closed: .*)");
   }
 
   @Test
   void withClientAuthNeedACertificateFromAnotherCaIsRefused() {
     ClientTls stranger =
         ClientTls.fromPem(ca.cert(), strangerClient.cert(), strangerClient.key());
-    assertThat(callOnce(mutualAddress, options(stranger))).startsWith("refused");
+    assertThat(callOnce(mutualAddress, options(stranger)))
+        .matches("refused: (.*TLS handshake failed.*|UNAVAILABLE connection .* closed: .*)");
   }
 
   @Test
