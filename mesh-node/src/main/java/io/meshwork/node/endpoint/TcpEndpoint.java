@@ -11,8 +11,8 @@ import javax.net.ssl.SSLContext;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.io.Inet;
-import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.TLSClosing$;
+import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.Tcp;
@@ -56,7 +56,8 @@ public final class TcpEndpoint {
                   options,
                   Optional.empty(),
                   session -> Optional.empty(), // the engine has verified the client, if asked to
-                  // The client may close its sending side and still read its replies.
+                  // Pekko's default for TLS servers: the client's close_notify does not cut off
+                  // the replies still being written to it.
                   TLSClosing$.MODULE$.ignoreComplete());
     } else {
       connections =
