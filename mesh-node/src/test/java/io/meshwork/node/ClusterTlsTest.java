@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code meshwork.cluster-tls}: Artery over TLS with mutual authentication. Two nodes with
- * certificates of one CA form a cluster and forward calls; a node whose certificate another CA
- * signed never joins them.
+ * certificates of one CA form a cluster and forward calls (PEM files, and PKCS12 stores); a node
+ * whose certificate another CA signed never joins them.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ClusterTlsTest {
@@ -101,7 +101,11 @@ class ClusterTlsTest {
       Poll.until(
           Duration.ofSeconds(15),
           "a failed TLS handshake is logged",
-          () -> logs.list.stream().anyMatch(ClusterTlsTest::isHandshakeFailure));
+          () -> {
+            synchronized (logs) { // the appender appends under its own lock
+              return logs.list.stream().anyMatch(ClusterTlsTest::isHandshakeFailure);
+            }
+          });
       // The subscription replays the members that are Up as MemberUp: the host and the router,
       // the only ones that can ever be Up. Then none more.
       assertThat(ups.receiveSeveralMessages(2, Duration.ofSeconds(10)))
@@ -120,6 +124,32 @@ class ClusterTlsTest {
     } finally {
       nodes.stop(stranger);
     }
+  }
+
+  @Test
+  void nodesWithPkcs12StoresFormAClusterToo() {
+    Party one = certs.node(ca, "p12-one");
+    Party two = certs.node(ca, "p12-two");
+    MeshNode first = nodes.start("echo", null, pkcs12ClusterTls(one));
+    MeshNode second = nodes.start("none", first, pkcs12ClusterTls(two));
+    try {
+      assertThat(first.system().settings().config().getString("pekko.remote.artery.ssl.ssl-engine-provider"))
+          .endsWith("ConfigSSLEngineProvider");
+      TestNodes.awaitUp(first, second);
+    } finally {
+      nodes.stop(second);
+      nodes.stop(first);
+    }
+  }
+
+  private Map<String, Object> pkcs12ClusterTls(Party node) {
+    Map<String, Object> conf = new HashMap<>();
+    conf.put("meshwork.cluster-tls.enabled", true);
+    conf.put("meshwork.cluster-tls.key-store", node.pkcs12().toString());
+    conf.put("meshwork.cluster-tls.key-store-password", TestCertificates.PASSWORD);
+    conf.put("meshwork.cluster-tls.trust-store", ca.trustStore().toString());
+    conf.put("meshwork.cluster-tls.trust-store-password", TestCertificates.PASSWORD);
+    return conf;
   }
 
   private static boolean isHandshakeFailure(ILoggingEvent e) {
