@@ -138,7 +138,9 @@ final class NodePool {
     if (pool.slots.stream().noneMatch(Slot::isUp)) {
       List<String> reasons = new ArrayList<>();
       for (Slot slot : pool.slots) {
-        reasons.add(slot.connectFailure);
+        // A connection can also be lost right after it opened (e.g. a TLS 1.3 node refusing the
+        // client's certificate once the client's side of the handshake is done).
+        reasons.add(slot.connectFailure != null ? slot.connectFailure : slot.reason());
       }
       pool.close();
       ConnectException failure = new ConnectException(String.join("; ", reasons));
