@@ -81,6 +81,9 @@ final class Connection {
     try {
       socket.setTcpNoDelay(true); // the writer coalesces frames itself
       socket.connect(resolved, (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
+      if (options.tls() != null) {
+        socket = options.tls().handshake(socket, address, timeout);
+      }
       Connection connection = new Connection(peer, socket, options.maxReplyFrameBytes());
       connection.writer.start();
       connection.reader.start();

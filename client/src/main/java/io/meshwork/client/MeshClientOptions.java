@@ -24,6 +24,7 @@ import java.time.Duration;
  *     calls that are safe to repeat: after a node crashed, such a call may have been served. After
  *     a node's graceful shutdown it never was: a draining node answers every request it has read
  *     before it closes the connection.
+ * @param tls TLS to the nodes ({@link ClientTls}); null: plain TCP
  */
 public record MeshClientOptions(
     Duration connectTimeout,
@@ -32,7 +33,8 @@ public record MeshClientOptions(
     boolean reconnect,
     Duration reconnectMinBackoff,
     Duration reconnectMaxBackoff,
-    boolean resendOnConnectionLoss) {
+    boolean resendOnConnectionLoss,
+    ClientTls tls) {
 
   /** 5 seconds. */
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -76,7 +78,7 @@ public record MeshClientOptions(
 
   /**
    * Connect timeout 5 s, default deadline 5 s, replies up to 1 MiB, reconnection on with a
-   * backoff from 100 ms to 5 s.
+   * backoff from 100 ms to 5 s, plain TCP.
    */
   public static MeshClientOptions defaults() {
     return builder().build();
@@ -106,8 +108,15 @@ public record MeshClientOptions(
     private Duration reconnectMinBackoff = DEFAULT_RECONNECT_MIN_BACKOFF;
     private Duration reconnectMaxBackoff = DEFAULT_RECONNECT_MAX_BACKOFF;
     private boolean resendOnConnectionLoss;
+    private ClientTls tls;
 
     private Builder() {}
+
+    /** See {@link MeshClientOptions#tls()}; null (the default): plain TCP. */
+    public Builder tls(ClientTls tls) {
+      this.tls = tls;
+      return this;
+    }
 
     /** See {@link MeshClientOptions#resendOnConnectionLoss()}; off by default. */
     public Builder resendOnConnectionLoss(boolean resend) {
@@ -155,7 +164,8 @@ public record MeshClientOptions(
           reconnect,
           reconnectMinBackoff,
           reconnectMaxBackoff,
-          resendOnConnectionLoss);
+          resendOnConnectionLoss,
+          tls);
     }
   }
 }

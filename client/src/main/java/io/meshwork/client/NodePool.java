@@ -28,6 +28,7 @@ final class NodePool {
     volatile Connection connection;
     /** The last failure to connect; null after a success. */
     private volatile String connectFailure;
+    private volatile Throwable connectCause;
     /** When the next attempt is due, for messages; empty when none is planned. */
     private volatile String retry = "";
     private Duration backoff; // guarded by NodePool.this
@@ -63,6 +64,7 @@ final class NodePool {
         LOG.log(System.Logger.Level.DEBUG, "connected to {0}", peer);
       } catch (ConnectException e) {
         connectFailure = e.getMessage();
+        connectCause = e.getCause();
         connection = null;
         retryLater();
       }
@@ -136,10 +138,19 @@ final class NodePool {
     if (pool.slots.stream().noneMatch(Slot::isUp)) {
       List<String> reasons = new ArrayList<>();
       for (Slot slot : pool.slots) {
-        reasons.add(slot.connectFailure);
+        // A connection can also be lost right after it opened (e.g. a TLS 1.3 node refusing the
+        // client's certificate once the client's side of the handshake is done).
+        reasons.add(slot.connectFailure != null ? slot.connectFailure : slot.reason());
       }
       pool.close();
-      throw new ConnectException(String.join("; ", reasons));
+      ConnectException failure = new ConnectException(String.join("; ", reasons));
+      // The first node's underlying exception, e.g. an SSLHandshakeException, for callers to test.
+      pool.slots.stream()
+          .map(slot -> slot.connectCause)
+          .filter(java.util.Objects::nonNull)
+          .findFirst()
+          .ifPresent(failure::initCause);
+      throw failure;
     }
     return pool;
   }

@@ -163,7 +163,8 @@ final class StreamCall<T> implements Flow.Subscription, Runnable {
       try {
         s.setTcpNoDelay(true);
         s.connect(resolved, (int) Math.max(1, Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis())));
-        return s;
+        // Cancelling closes the plain socket, which closes the TLS one over it too.
+        return options.tls() == null ? s : options.tls().handshake(s, node, options.connectTimeout());
       } catch (IOException e) {
         closeQuietly(s);
         if (reasons.length() > 0) {

@@ -12,6 +12,7 @@ import io.meshwork.node.endpoint.RemoteReplies;
 import io.meshwork.node.endpoint.TcpEndpoint;
 import io.meshwork.node.hosting.ServiceHosting;
 import io.meshwork.node.routing.RoutingStrategy;
+import io.meshwork.node.tls.TlsContexts;
 import io.meshwork.service.ServiceContract;
 import io.meshwork.service.ServiceDefinition;
 import com.typesafe.config.Config;
@@ -67,6 +68,9 @@ public final class MeshNode implements AutoCloseable {
    */
   public static MeshNode start(Config config) {
     NodeSettings settings = NodeSettings.fromConfig(config);
+    if (settings.endpoint().tls().enabled()) {
+      TlsContexts.create(settings.endpoint().tls()); // unusable key material: refuse to start
+    }
     RoutingStrategy.Settings strategies = RoutingStrategy.Settings.fromConfig(config);
     AuthSettings auth = AuthSettings.fromConfig(config);
     ManagementSettings management = ManagementSettings.fromConfig(config);
@@ -154,10 +158,13 @@ public final class MeshNode implements AutoCloseable {
                   runtime.endpointAddress(b.localAddress());
                   system.tell(new NodeGuardian.HostServices(b.localAddress()));
                   log.info(
-                      "Meshwork node {} serving clients on {}:{}",
+                      "Meshwork node {} serving clients on {}:{}{}",
                       system.address(),
                       b.localAddress().getHostString(),
-                      b.localAddress().getPort());
+                      b.localAddress().getPort(),
+                      settings.endpoint().tls().enabled()
+                          ? " with TLS (client-auth " + settings.endpoint().tls().clientAuth().configName() + ")"
+                          : "");
                   return b.localAddress();
                 });
     List<CompletionStage<EndpointBinding>> all = new ArrayList<>(dedicated.values());
@@ -271,6 +278,10 @@ public final class MeshNode implements AutoCloseable {
       EndpointSettings settings,
       NodeRuntime runtime,
       RemoteReplies remoteReplies) {
+    if (settings.tls().enabled()) {
+      // TLS runs on Pekko Streams' TLS stage, on Pekko IO; the event loops serve plain TCP only.
+      return TcpEndpoint.bind(system, settings, runtime, remoteReplies);
+    }
     return switch (settings.transport()) {
       case EVENT_LOOP -> EventLoopEndpoint.bind(system, settings, runtime, remoteReplies);
       case PEKKO_IO -> TcpEndpoint.bind(system, settings, runtime, remoteReplies);

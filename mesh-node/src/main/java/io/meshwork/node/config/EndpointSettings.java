@@ -24,7 +24,8 @@ public record EndpointSettings(
     Map<String, Integer> servicePorts,
     String dedicatedService,
     int maxOutboxBytes,
-    Limits limits) {
+    Limits limits,
+    TlsSettings tls) {
 
   /**
    * The node-wide bounds of the endpoint (see reference.conf): open connections, requests in
@@ -52,6 +53,7 @@ public record EndpointSettings(
   }
 
   public EndpointSettings {
+    java.util.Objects.requireNonNull(tls, "tls");
     servicePorts = Collections.unmodifiableMap(new TreeMap<>(servicePorts));
   }
 
@@ -79,7 +81,8 @@ public record EndpointSettings(
         servicePorts,
         service,
         maxOutboxBytes,
-        limits);
+        limits,
+        tls);
   }
 
   /** True for a service's dedicated port, false for the node's shared port. */
@@ -151,7 +154,8 @@ public record EndpointSettings(
         servicePorts(c.getConfig("service-ports"), port),
         null,
         outbox(c),
-        Limits.fromConfig(c));
+        Limits.fromConfig(c),
+        TlsSettings.fromConfig("meshwork.endpoint.tls", c.getConfig("tls"), false));
   }
 
   private static Map<String, Integer> servicePorts(Config c, int sharedPort) {

@@ -18,7 +18,9 @@ import java.util.List;
  * </ol>
  *
  * Substitutions are resolved after merging, so {@code MESH_HOST} moves the Artery address too (the
- * management API follows {@code MESH_MANAGEMENT_HOST}, loopback by default). The seed list {@code meshwork.seed-nodes} becomes {@code pekko.cluster.seed-nodes}.
+ * management API follows {@code MESH_MANAGEMENT_HOST}, loopback by default). The seed list {@code
+ * meshwork.seed-nodes} becomes {@code pekko.cluster.seed-nodes}, and {@code meshwork.cluster-tls}
+ * becomes Artery's {@code tls-tcp} settings ({@link ClusterTls}).
  */
 public final class NodeConfig {
   private NodeConfig() {}
@@ -35,6 +37,7 @@ public final class NodeConfig {
             .withFallback(ConfigFactory.parseResources("meshwork-node.conf"))
             .withFallback(ConfigFactory.defaultReferenceUnresolved())
             .resolve();
+    merged = ClusterTls.apply(merged);
     List<String> seeds = NodeSettings.seedNodes(merged.getString("meshwork.seed-nodes"));
     if (seeds.isEmpty()) {
       return merged;

@@ -2,12 +2,16 @@ package io.meshwork.node.endpoint;
 
 import io.meshwork.node.NodeRuntime;
 import io.meshwork.node.config.EndpointSettings;
+import io.meshwork.node.config.TlsSettings;
+import io.meshwork.node.tls.TlsContexts;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import javax.net.ssl.SSLContext;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.io.Inet;
+import org.apache.pekko.stream.TLSClosing$;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
@@ -19,7 +23,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The client endpoint on Pekko's {@code Tcp} extension ({@code meshwork.endpoint.transport =
  * pekko-io}): a Pekko Streams TCP server whose every connection runs a {@link
- * ConnectionStage} (framing, routing, replies). Nothing on this path blocks.
+ * ConnectionStage} (framing, routing, replies). Nothing on this path blocks. With {@code
+ * meshwork.endpoint.tls} on, every connection runs Pekko Streams' TLS stage between the socket and
+ * the {@code ConnectionStage}; bytes that are not a TLS handshake fail the stage and close the
+ * connection.
  */
 public final class TcpEndpoint {
   private static final Logger log = LoggerFactory.getLogger(TcpEndpoint.class);
@@ -35,14 +42,35 @@ public final class TcpEndpoint {
     Flow<ByteString, ByteString, NotUsed> connection =
         Flow.fromGraph(new ConnectionStage(settings, runtime, remoteReplies));
     List<Inet.SocketOption> options = List.of();
-    return Tcp.get(system)
-        .bind(
-            settings.host(),
-            settings.port(),
-            settings.backlog(),
-            options,
-            true, // half-close: a client may finish sending and still read its replies
-            Optional.empty())
+    Source<Tcp.IncomingConnection, CompletionStage<Tcp.ServerBinding>> connections;
+    if (settings.tls().enabled()) {
+      TlsSettings tls = settings.tls();
+      SSLContext context = TlsContexts.create(tls);
+      connections =
+          Tcp.get(system)
+              .bindWithTls(
+                  settings.host(),
+                  settings.port(),
+                  () -> TlsContexts.serverEngine(context, tls),
+                  settings.backlog(),
+                  options,
+                  Optional.empty(),
+                  session -> Optional.empty(), // the engine has verified the client, if asked to
+                  // Pekko's default for TLS servers: the client's close_notify does not cut off
+                  // the replies still being written to it.
+                  TLSClosing$.MODULE$.ignoreComplete());
+    } else {
+      connections =
+          Tcp.get(system)
+              .bind(
+                  settings.host(),
+                  settings.port(),
+                  settings.backlog(),
+                  options,
+                  true, // half-close: a client may finish sending and still read its replies
+                  Optional.empty());
+    }
+    return connections
         .to(
             Sink.foreach(
                 incoming -> {

@@ -26,9 +26,28 @@ public final class WireConnection implements AutoCloseable {
   private final InputStream in;
 
   public WireConnection(InetSocketAddress address) {
+    this(address, null);
+  }
+
+  /**
+   * A connection over TLS with {@code tls} (no host name check; the CA is verified), or plain TCP
+   * when it is null. The handshake runs at once: a refused one throws {@link UncheckedIOException}.
+   */
+  public WireConnection(InetSocketAddress address, javax.net.ssl.SSLContext tls) {
     try {
-      socket = new Socket();
-      socket.connect(address, 5_000);
+      Socket plain = new Socket();
+      plain.connect(address, 5_000);
+      if (tls != null) {
+        javax.net.ssl.SSLSocket s =
+            (javax.net.ssl.SSLSocket)
+                tls.getSocketFactory()
+                    .createSocket(plain, address.getHostString(), address.getPort(), true);
+        s.setSoTimeout(15_000);
+        s.startHandshake();
+        socket = s;
+      } else {
+        socket = plain;
+      }
       socket.setSoTimeout(15_000);
       socket.setTcpNoDelay(true);
       out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
