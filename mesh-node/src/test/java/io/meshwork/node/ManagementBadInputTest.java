@@ -32,7 +32,15 @@ class ManagementBadInputTest {
 
   @BeforeAll
   void startNode() {
-    node = nodes.start("echo", null, Map.of("pekko.management.http.route-providers-read-only", false));
+    // The mutating cluster routes open, with credentials (they are sent from loopback below).
+    node =
+        nodes.start(
+            "echo",
+            null,
+            Map.of(
+                "meshwork.management.allow-mutations", true,
+                "meshwork.management.user", "ops",
+                "meshwork.management.password-sha256", AuthTest.sha256("fuzz-the-management-api")));
     TestNodes.awaitUp(node);
   }
 
@@ -117,7 +125,12 @@ class ManagementBadInputTest {
   private HttpResponse<String> send(String method, String path, String form) throws Exception {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + TestNodes.managementPort(node) + path))
-            .timeout(Duration.ofSeconds(10));
+            .timeout(Duration.ofSeconds(10))
+            .header(
+                "Authorization",
+                "Basic "
+                    + java.util.Base64.getEncoder()
+                        .encodeToString("ops:fuzz-the-management-api".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     if (form == null) {
       b.method(method, HttpRequest.BodyPublishers.noBody());
     } else {
