@@ -74,6 +74,8 @@ public final class NodeProcess implements AutoCloseable {
       command.add(jar);
       ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
       pb.environment().put("MESH_HOST", host);
+      // The management API binds loopback unless told otherwise; the tests reach it on host.
+      pb.environment().put("MESH_MANAGEMENT_HOST", host);
       pb.environment().put("MESH_PORT", Integer.toString(port));
       pb.environment().put("MESH_CLUSTER_PORT", Integer.toString(clusterPort));
       pb.environment().put("MESH_MANAGEMENT_PORT", Integer.toString(managementPort));
