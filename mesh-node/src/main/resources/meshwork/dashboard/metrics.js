@@ -56,8 +56,10 @@
         const label = LABEL.exec(rest);
         if (!label) throw new Error('labels of ' + name[0] + ': expected a label name or }');
         rest = rest.slice(label[0].length).replace(/^\s+/, '');
-        if (rest.slice(0, 2) !== '="') throw new Error('label ' + label[0] + ': expected ="');
-        rest = rest.slice(2);
+        if (rest[0] !== '=') throw new Error('label ' + label[0] + ': expected =');
+        rest = rest.slice(1).replace(/^\s+/, '');
+        if (rest[0] !== '"') throw new Error('label ' + label[0] + ': expected a quoted value');
+        rest = rest.slice(1);
         let value = '';
         let closed = false;
         let j = 0;
