@@ -1,5 +1,5 @@
 // The dashboard's Prometheus parser and figures (mesh-node/src/main/resources/meshwork/dashboard/
-// metrics.js). Run: node --test mesh-node/src/test/js/
+// metrics.js). Run: node --test mesh-node/src/test/js/metrics.test.js
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');

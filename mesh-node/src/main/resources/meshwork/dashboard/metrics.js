@@ -1,6 +1,6 @@
 // Meshwork dashboard: the Prometheus text format and the figures the page shows from it, with no
-// DOM, so that `node --test mesh-node/src/test/js/metrics.test.js` can check them. In the browser this is
-// window.MeshMetrics; in Node, module.exports.
+// DOM, so that `node --test mesh-node/src/test/js/metrics.test.js` checks them. In the browser
+// this is window.MeshMetrics; in Node, module.exports.
 (function (root) {
   'use strict';
 
