@@ -58,7 +58,15 @@
   }
 
   function why(result, path) {
-    return result.status ? 'GET ' + path + ' answered ' + result.status : 'GET ' + path + ': ' + result.error;
+    return result.status ? 'GET /' + path + ' answered ' + result.status : 'GET /' + path + ': ' + result.error;
+  }
+
+  function count(value) {
+    return value === null || value === undefined ? '—' : Math.round(value).toLocaleString('en-US');
+  }
+
+  function axisLabel(value) {
+    return value.toLocaleString('en-US', { maximumFractionDigits: 2 });
   }
 
   function badge(text, cls) {
@@ -150,8 +158,8 @@
     }
     const at = performance.now();
     const node = summary.node;
-    byId('in-flight').textContent = node.inFlight === null ? '—' : M.formatRate(node.inFlight);
-    byId('connections').textContent = node.connectionsOpen === null ? '—' : M.formatRate(node.connectionsOpen);
+    byId('in-flight').textContent = count(node.inFlight);
+    byId('connections').textContent = count(node.connectionsOpen);
     if (previous === null) {
       previous = { at, summary };
       state.className = 'muted';
@@ -170,7 +178,7 @@
     return figures;
   }
 
-  function renderChart() {
+  function renderChart(metricsOk) {
     const chart = byId('chart');
     const W = 860, H = 240, L = 48, R = 12, T = 12, B = 26;
     const root = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': 'requests per second per service' });
@@ -189,7 +197,7 @@
     for (let i = 0; i <= 4; i++) {
       const v = (top * i) / 4;
       root.append(svg('line', { x1: L, x2: W - R, y1: y(v), y2: y(v), class: 'grid' }));
-      root.append(svg('text', { x: L - 6, y: y(v) + 4, class: 'axis', 'text-anchor': 'end' }, M.formatRate(v)));
+      root.append(svg('text', { x: L - 6, y: y(v) + 4, class: 'axis', 'text-anchor': 'end' }, axisLabel(v)));
     }
     for (let m = 5; m >= 0; m--) {
       const t = now - m * 60000;
@@ -206,7 +214,7 @@
     }
     if (names.size === 0) {
       root.append(svg('text', { x: W / 2, y: H / 2, class: 'empty', 'text-anchor': 'middle' },
-        previous === null && history.length === 0 ? 'no request rates yet' : 'no requests'));
+        !metricsOk ? 'metrics unavailable' : history.length === 0 ? 'measuring…' : 'no requests'));
     }
     chart.replaceChildren(root);
     byId('legend').replaceChildren(...legend);
@@ -250,7 +258,7 @@
     const memberCounts = renderMembers(members);
     const servicesCount = renderServices(services, lastFigures);
     renderTiles(memberCounts, servicesCount, lastFigures);
-    renderChart();
+    renderChart(metrics.ok);
     const live = byId('connection');
     const healthy = members.ok && services.ok;
     live.className = 'pill ' + (healthy ? 'good' : 'bad');

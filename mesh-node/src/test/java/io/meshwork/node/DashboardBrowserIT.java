@@ -118,7 +118,7 @@ class DashboardBrowserIT {
 
     if (get(a, "/metrics").statusCode() == 404) {
       // Before the metrics route exists the page says so, and still shows the rest.
-      assertThat(dom).contains("metrics unavailable (GET metrics answered 404)");
+      assertThat(dom).contains("metrics unavailable (GET /metrics answered 404)");
     } else {
       assertThat(cell(serviceRow(dom, "echo"), "num rate")).matches("[0-9][0-9,]*(\\.[0-9])?");
     }
@@ -129,7 +129,7 @@ class DashboardBrowserIT {
     Files.deleteIfExists(SCREENSHOT);
     chromium.screenshot(dashboardUrl(a), SCREENSHOT, 1280, 900, BUDGET);
     byte[] png = Files.readAllBytes(SCREENSHOT);
-    assertThat(png).as("a PNG").startsWith(0x89, 'P', 'N', 'G');
+    assertThat(png).as("a PNG").startsWith(new byte[] {(byte) 0x89, (byte) 0x50, (byte) 0x4e, (byte) 0x47});
     assertThat(png.length).isGreaterThan(10_000);
     System.out.println("DashboardBrowserIT: screenshot at " + SCREENSHOT.toAbsolutePath());
   }
