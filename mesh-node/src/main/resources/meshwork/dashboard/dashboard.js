@@ -142,6 +142,8 @@
   function updateMetrics(result) {
     const state = byId('metrics-state');
     if (!result.ok) {
+      byId('in-flight').textContent = '—';
+      byId('connections').textContent = '—';
       previous = null;
       state.className = 'problem';
       state.textContent = 'metrics unavailable (' + why(result, 'metrics') + ')';

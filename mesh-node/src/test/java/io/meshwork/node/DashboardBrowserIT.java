@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import io.meshwork.node.testing.HeadlessChromium;
 import io.meshwork.node.testing.Poll;
+import io.meshwork.node.testing.StubMetricsFront;
 import io.meshwork.node.testing.TestNodes;
 import io.meshwork.node.testing.WireConnection;
 import io.meshwork.protocol.v1.Request;
@@ -125,9 +126,36 @@ class DashboardBrowserIT {
   }
 
   @Test
+  void withMetricsThePageShowsRatesErrorsAndP99PerServiceAndChartsThem() {
+    try (StubMetricsFront front = new StubMetricsFront(TestNodes.managementPort(a))) {
+      String dom = chromium.dumpDom("http://127.0.0.1:" + front.port() + "/dashboard", BUDGET);
+      writeArtifact("dashboard-metrics-dom.html", dom);
+
+      String echo = serviceRow(dom, "echo");
+      assertThat(number(cell(echo, "num rate"))).as("echo req/s").isGreaterThan(0);
+      assertThat(number(cell(echo, "num errors"))).as("echo errors/s (OVERLOADED)").isGreaterThan(0);
+      String p99 = cell(echo, "num p99");
+      assertThat(p99).endsWith(" ms");
+      assertThat(number(p99)).as("echo p99 in ms").isBetween(9.9, 10.1);
+      assertThat(cell(serviceRow(dom, "info"), "num p99")).endsWith(" µs");
+      assertThat(cell(serviceRow(dom, "hash"), "num rate")).as("no metrics for hash").isEqualTo("—");
+      assertThat(dom)
+          .contains("requests served through this node")
+          .containsPattern("<polyline points=\"[0-9.,]+ [0-9.,]+[^\"]*\" class=\"line series-[0-7]\">")
+          .containsPattern("<div class=\"value\" id=\"in-flight\">3</div>")
+          .containsPattern("<div class=\"value\" id=\"connections\">7</div>");
+      assertThat(instanceNodes(dom, "echo")).containsExactlyInAnyOrder(address(a), address(b));
+    }
+  }
+
+  @Test
   void aScreenshotOfTheDashboardIsSavedAsABuildArtifact() throws IOException {
     Files.deleteIfExists(SCREENSHOT);
-    chromium.screenshot(dashboardUrl(a), SCREENSHOT, 1280, 900, BUDGET);
+    // Through the metrics stub, with a minute of polls: the chart has lines to show.
+    try (StubMetricsFront front = new StubMetricsFront(TestNodes.managementPort(a))) {
+      chromium.screenshot(
+          "http://127.0.0.1:" + front.port() + "/dashboard", SCREENSHOT, 1280, 900, Duration.ofSeconds(60));
+    }
     byte[] png = Files.readAllBytes(SCREENSHOT);
     assertThat(png).as("a PNG").startsWith(new byte[] {(byte) 0x89, (byte) 0x50, (byte) 0x4e, (byte) 0x47});
     assertThat(png.length).isGreaterThan(10_000);
@@ -177,6 +205,13 @@ class DashboardBrowserIT {
     Matcher m = Pattern.compile("<td class=\"" + Pattern.quote(cls) + "[^\"]*\">([^<]*)</td>").matcher(row);
     assertThat(m.find()).as("a " + cls + " cell in " + row).isTrue();
     return m.group(1);
+  }
+
+  /** The number at the start of a cell, "1,234.5 ms" -> 1234.5. */
+  private static double number(String text) {
+    Matcher m = Pattern.compile("^[0-9][0-9,]*(\\.[0-9]+)?").matcher(text);
+    assertThat(m.find()).as("a number in \"" + text + "\"").isTrue();
+    return Double.parseDouble(m.group().replace(",", ""));
   }
 
   private static int countOf(String text, String part) {
