@@ -26,7 +26,7 @@ meshwork_cluster_members{status="Leaving"} 0
 
 test('parses names, labels, values and timestamps, and the declared types', () => {
   const parsed = M.parsePrometheus(SCRAPE);
-  assert.equal(parsed.samples.length, 13);
+  assert.equal(parsed.samples.length, 12);
   assert.deepEqual(parsed.samples[0], {
     name: 'meshwork_requests_total',
     labels: { service: 'echo', method: '', status: 'OK' },
