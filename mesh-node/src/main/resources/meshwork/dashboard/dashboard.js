@@ -182,7 +182,7 @@
 
   function renderChart(metricsOk) {
     const chart = byId('chart');
-    const W = 860, H = 240, L = 48, R = 12, T = 12, B = 26;
+    const W = 960, H = 200, L = 48, R = 12, T = 10, B = 24;
     const root = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': 'requests per second per service' });
     const now = Date.now();
     let max = 0;

@@ -22,7 +22,7 @@ import java.util.Map;
  * format with the Meshwork metric names, from counters that grow by known amounts at every scrape.
  * So the dashboard's metrics path can be checked in a browser whatever the node serves.
  *
- * <p>At every scrape: {@code echo} gets 100, 200 or 300 requests OK (in turn) plus one OVERLOADED;
+ * <p>At every scrape: {@code echo} gets 100, 200 or 300 requests OK (in steps) plus one OVERLOADED;
  * of the OK ones 90% took under 1 ms, 99% under 10 ms, all under 100 ms, so its p99 over any
  * interval is 10 ms; {@code info} gets 20 to 50 requests, all under 1 ms.
  */
@@ -102,9 +102,9 @@ public final class StubMetricsFront implements AutoCloseable {
 
   private synchronized String scrape() {
     scrapes++;
-    echoOk += 100 * (1 + scrapes % 3);
+    echoOk += 100 * (1 + (scrapes / 6) % 3);
     echoOverloaded += 1;
-    infoOk += 20 + 10 * (scrapes % 4);
+    infoOk += 20 + 10 * ((scrapes / 4) % 4);
     StringBuilder text = new StringBuilder();
     text.append("# HELP meshwork_requests_total Requests answered.\n")
         .append("# TYPE meshwork_requests_total counter\n")
