@@ -82,7 +82,7 @@ class TracingTest {
         .build();
   }
 
-  private List<ILoggingEvent> failuresLogged(String reason) {
+  private List<ILoggingEvent> failuresLogged() {
     Poll.until(Duration.ofSeconds(5), "the failure logged", () -> capture.events.stream()
         .anyMatch(e -> e.getFormattedMessage().contains("failed on a call of crash")));
     List<ILoggingEvent> events =
@@ -98,7 +98,7 @@ class TracingTest {
       assertThat(c.call(crash(1, "00-" + TRACE_ID + "-00f067aa0ba902b7-01")).getStatus())
           .isEqualTo(Status.INTERNAL);
     }
-    List<ILoggingEvent> logged = failuresLogged("traced");
+    List<ILoggingEvent> logged = failuresLogged();
     assertThat(logged).hasSize(1);
     assertThat(logged.get(0).getMDCPropertyMap()).containsEntry("traceId", TRACE_ID);
   }
@@ -119,7 +119,7 @@ class TracingTest {
               .build();
       assertThat(c.call(echoLike).getStatus()).isEqualTo(Status.OK);
     }
-    List<ILoggingEvent> logged = failuresLogged("untraced");
+    List<ILoggingEvent> logged = failuresLogged();
     assertThat(logged).hasSize(1);
     assertThat(logged.get(0).getMDCPropertyMap()).doesNotContainKey("traceId");
   }

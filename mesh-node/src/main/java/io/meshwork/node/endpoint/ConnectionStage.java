@@ -381,7 +381,8 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
         ClientAuth.Denial denial = auth.check(headers, service, method);
         if (denial != null) {
           if (metrics != null) {
-            refused(metrics.meters(service, method, runtime.routingTable().services().containsKey(service)), denial.status(), now);
+            boolean routed = runtime.routingTable().services().containsKey(service);
+            refused(metrics.meters(service, method, routed), denial.status(), now);
           }
           enqueue(failure(id, denial.status(), denial.message()));
           return;

@@ -223,7 +223,7 @@ public final class ServiceHost {
         log.error(
             "Service {} failed on a call of {} (answered INTERNAL; the instance restarts)",
             definition.name(),
-            method.name(),
+            call.method(),
             e);
         streams.remove(new StreamKey(call.callId(), call.replyTo()));
         deliver(
