@@ -48,10 +48,8 @@ class JsonLogsIT {
       log = node.logText();
     }
     List<JsonNode> lines = new ArrayList<>();
-    boolean started = false;
     for (String line : log.split("\n")) {
-      started |= line.startsWith("{"); // the JVM itself may print before logging starts
-      if (!started || line.isBlank()) {
+      if (line.isBlank()) {
         continue;
       }
       JsonNode event;
