@@ -235,6 +235,27 @@ class MetricsTest {
   }
 
   @Test
+  void metricsOffRecordNothingAndTheRouteSays404() throws Exception {
+    try (TestNodes alone = new TestNodes()) {
+      MeshNode off = alone.start("echo", null, java.util.Map.of("meshwork.metrics.enabled", "off"));
+      TestNodes.awaitUp(off);
+      assertThat(NodeRuntime.get(off.system()).metrics()).isNull();
+      try (WireConnection c = new WireConnection(TestNodes.endpoint(off))) {
+        assertThat(c.call(call(1, "echo", "say", ByteString.copyFromUtf8("hi"))).getStatus()).isEqualTo(Status.OK);
+      }
+      HttpResponse<String> response =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + TestNodes.managementPort(off) + "/metrics"))
+                  .timeout(Duration.ofSeconds(10))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).isEqualTo(404);
+      assertThat(response.body()).contains("meshwork.metrics.enabled");
+    }
+  }
+
+  @Test
   void garbageServiceAndMethodNamesAddNoLabelValues() {
     Random random = new Random(42);
     PrometheusText before = scrape(a);
