@@ -3,6 +3,8 @@ package io.meshwork.node;
 import io.meshwork.node.auth.ClientAuth;
 import io.meshwork.node.config.AuthSettings;
 import io.meshwork.node.config.ManagementSettings;
+import io.meshwork.node.config.MetricsSettings;
+import io.meshwork.node.metrics.NodeMetrics;
 import io.meshwork.node.config.NodeSettings;
 import io.meshwork.node.management.ManagementHttps;
 import io.meshwork.node.endpoint.EndpointBinding;
@@ -74,6 +76,7 @@ public final class MeshNode implements AutoCloseable {
     RoutingStrategy.Settings strategies = RoutingStrategy.Settings.fromConfig(config);
     AuthSettings auth = AuthSettings.fromConfig(config);
     ManagementSettings management = ManagementSettings.fromConfig(config);
+    MetricsSettings metrics = MetricsSettings.fromConfig(config);
     if (management.https()) {
       ManagementHttps.sslContext(management); // a key store that cannot be used fails start-up
     }
@@ -108,6 +111,12 @@ public final class MeshNode implements AutoCloseable {
     NodeRuntime.get(system).routingStrategies(strategies);
     NodeRuntime.get(system).clientAuth(ClientAuth.of(auth));
     NodeRuntime.get(system).managementSettings(management);
+    if (metrics.enabled()) {
+      // Before the endpoint binds, so that every connection records from its first read.
+      NodeMetrics nodeMetrics = new NodeMetrics(Adapter.toClassic(system), NodeRuntime.get(system), metrics);
+      NodeRuntime.get(system).metrics(nodeMetrics);
+      system.getWhenTerminated().thenRun(nodeMetrics::close);
+    }
     if (auth.enabled()) {
       log.info(
           "Client authentication on: {} clients ({}), token in header \"{}\"",

@@ -33,6 +33,7 @@ public final class NodeRuntime implements Extension {
   private volatile RoutingStrategy.Settings routingStrategies = RoutingStrategy.Settings.DEFAULT;
   private volatile ClientAuth clientAuth;
   private volatile ManagementSettings managementSettings;
+  private volatile io.meshwork.node.metrics.NodeMetrics metrics;
   private final ConcurrentHashMap<ActorRef<CallMessage>, AtomicInteger> outstanding =
       new ConcurrentHashMap<>();
   /** Requests from this node's clients in flight (striped: one add per call, a sum per read). */
@@ -173,6 +174,15 @@ public final class NodeRuntime implements Extension {
 
   public void clientAuth(ClientAuth auth) {
     this.clientAuth = auth;
+  }
+
+  /** The node's metrics, or null when {@code meshwork.metrics} is off (nothing recorded). */
+  public io.meshwork.node.metrics.NodeMetrics metrics() {
+    return metrics;
+  }
+
+  public void metrics(io.meshwork.node.metrics.NodeMetrics metrics) {
+    this.metrics = metrics;
   }
 
   /** The management API's exposure ({@code meshwork.management}); null before the node starts. */

@@ -5,6 +5,8 @@ import com.google.protobuf.UnsafeByteOperations;
 import io.meshwork.node.NodeRuntime;
 import io.meshwork.node.auth.ClientAuth;
 import io.meshwork.node.config.EndpointSettings;
+import io.meshwork.node.metrics.MethodMeters;
+import io.meshwork.node.metrics.NodeMetrics;
 import io.meshwork.node.routing.RoutingTable;
 import io.meshwork.node.routing.ServiceRoutes;
 import io.meshwork.protocol.framing.FrameException;
@@ -106,6 +108,12 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     private final long idleNanos = settings.limits().idleTimeout().toNanos();
     private final long stallNanos = settings.limits().writeStallTimeout().toNanos();
     private final LongAdder nodeInFlight = runtime.inFlight();
+    /** The node's metrics; null when they are off (no work per call). */
+    private final NodeMetrics metrics = runtime.metrics();
+    /** The meters of this connection's last routed call: consecutive calls mostly share them. */
+    private String lastService;
+    private String lastMethod;
+    private MethodMeters lastMeters;
     /** When the last bytes were read or the last reply was handed out; for the idle timeout. */
     private long lastActivity = System.nanoTime();
     /** When replies were handed to the socket side that has not asked for more since; 0: none. */
@@ -149,6 +157,9 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
               lastActivity = System.nanoTime();
               // The read's own array when it is one (no copy); frames are parsed in place.
               byte[] bytes = grab(in).toArrayUnsafe();
+              if (metrics != null) {
+                metrics.received(bytes.length); // once per read, not per frame
+              }
               parser.offer(bytes, 0, bytes.length);
               processFrames();
             }
@@ -324,6 +335,9 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
           enqueue(
               failure(
                   0, Status.BAD_REQUEST, "frame is not a valid meshwork.v1.Request: " + e.getMessage()));
+          if (metrics != null) {
+            refused(metrics.unknown(), Status.BAD_REQUEST, now);
+          }
           return;
         }
         id = request.getId();
@@ -338,6 +352,9 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
         if (service.isEmpty()) {
           service = dedicatedService;
         } else if (!service.equals(dedicatedService)) {
+          if (metrics != null) {
+            refused(metrics.unknown(), Status.BAD_REQUEST, now);
+          }
           enqueue(
               failure(
                   id,
@@ -352,6 +369,9 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
           return;
         }
       } else if (service.isEmpty()) {
+        if (metrics != null) {
+          refused(metrics.unknown(), Status.BAD_REQUEST, now);
+        }
         enqueue(
             failure(
                 id, Status.BAD_REQUEST, "service: \"\" (expected: the name of a service on this endpoint)"));
@@ -360,6 +380,10 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       if (auth != null) {
         ClientAuth.Denial denial = auth.check(headers, service, method);
         if (denial != null) {
+          if (metrics != null) {
+            boolean routed = runtime.routingTable().services().containsKey(service);
+            refused(metrics.meters(service, method, routed), denial.status(), now);
+          }
           enqueue(failure(id, denial.status(), denial.message()));
           return;
         }
@@ -370,12 +394,18 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       ActorRef<CallMessage> instance = routes == null ? null : routes.pick(headers);
       if (instance == null) {
         RoutingTable.Miss miss = table.miss(service, headers);
+        if (metrics != null) {
+          refused(metrics.meters(service, method, routes != null), miss.status(), now);
+        }
         enqueue(failure(id, miss.status(), miss.message()));
         return;
       }
       if (allowance <= 0 && inFlight.size() >= GUARANTEED_PER_CONNECTION) {
         // The node as a whole has max-in-flight-per-node calls in flight: shed this one at once,
         // cheaply, rather than queue it (the client may retry elsewhere or later).
+        if (metrics != null) {
+          refused(metersOf(service, method), Status.OVERLOADED, now);
+        }
         enqueue(
             failure(
                 id,
@@ -397,6 +427,12 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       call.instance = instance;
       nodeInFlight.increment();
       call.nodeInFlight = nodeInFlight;
+      if (metrics != null) {
+        MethodMeters meters = metersOf(service, method);
+        meters.admitted();
+        call.meters = meters;
+        call.startNanos = now;
+      }
       AtomicInteger outstanding = routes.outstanding(instance); // null unless least-outstanding
       if (outstanding != null) {
         outstanding.incrementAndGet();
@@ -406,6 +442,9 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
         armTimer(call.deadlineNanos); // a timer set for later, or none: this call's deadline first
       }
       boolean local = instance.path().address().hasLocalScope();
+      if (!local && metrics != null) {
+        metrics.forwarded();
+      }
       batch(
           instance,
           new ServiceCall(
@@ -417,6 +456,24 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
               // A call to another node replies through the node's one remote reply path.
               local ? replyTo : remoteReplies.ref()),
           local);
+    }
+
+    /** The meters of a routed call: this connection's last ones, or the node's by name. */
+    private MethodMeters metersOf(String service, String method) {
+      // Mostly the very same strings as the last call's (RequestFields reuses them): no lookup.
+      if (service.equals(lastService) && method.equals(lastMethod)) {
+        return lastMeters;
+      }
+      lastMeters = metrics.meters(service, method, true);
+      lastService = service;
+      lastMethod = method;
+      return lastMeters;
+    }
+
+    /** Counts a request answered before it reached a service (refused, not found, shed). */
+    private void refused(MethodMeters meters, Status status, long now) {
+      meters.firstReply(System.nanoTime() - now);
+      meters.answered(status);
     }
 
     private void batch(ActorRef<CallMessage> instance, ServiceCall call, boolean local) {
@@ -450,11 +507,13 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     }
 
     private void onResult(Object message) {
+      // One clock read per event, for the durations of every call it answers.
+      long now = metrics == null ? 0 : System.nanoTime();
       if (message instanceof CallResult result) {
-        deliver(result);
+        deliver(result, now);
       } else if (message instanceof CallResultBatch batch) {
         for (CallResult result : batch.results()) {
-          deliver(result);
+          deliver(result, now);
         }
       } else {
         return;
@@ -463,14 +522,21 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     }
 
     /** Queues the reply frame for a result; a late result (deadline passed) is dropped. */
-    private void deliver(CallResult result) {
+    private void deliver(CallResult result, long now) {
       InFlight.Call call =
           result.more() ? inFlight.get(result.callId()) : inFlight.remove(result.callId());
       if (call == null) {
         return;
       }
+      MethodMeters meters = call.meters;
+      if (meters != null && !call.streaming) {
+        meters.firstReply(now - call.startNanos); // the reply, or a stream's first item
+      }
       if (!result.more()) {
         call.release();
+        if (meters != null) {
+          meters.answered(result.status());
+        }
       } else {
         if (!call.streaming) {
           call.streaming = true; // the stream has started: its deadline is met
@@ -481,6 +547,9 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
           // buffer without bound, and tell the service to stop.
           inFlight.remove(call.callId);
           call.release();
+          if (meters != null) {
+            meters.answered(Status.OVERLOADED);
+          }
           enqueue(
               failure(
                   call.clientId,
@@ -509,6 +578,10 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
           late != null;
           late = inFlight.pollExpired(now)) {
         late.release();
+        if (late.meters != null) {
+          late.meters.firstReply(now - late.startNanos);
+          late.meters.answered(Status.DEADLINE_EXCEEDED);
+        }
         cancel(late, "the deadline passed before the first reply"); // a stream stops at once
         enqueue(
             failure(
@@ -622,6 +695,9 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
         batch = batch.concat(outbox.poll());
       }
       outboxBytes = 0;
+      if (metrics != null) {
+        metrics.sent(batch.size()); // once per write
+      }
       push(out, batch);
       long now = System.nanoTime();
       lastActivity = now;

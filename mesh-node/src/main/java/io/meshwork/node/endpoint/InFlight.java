@@ -44,6 +44,10 @@ final class InFlight {
     ActorRef<CallMessage> instance;
     /** True once a stream item arrived: the deadline no longer applies. */
     boolean streaming;
+    /** The call's meters, or null when metrics are off. */
+    io.meshwork.node.metrics.MethodMeters meters;
+    /** When the request was read ({@link System#nanoTime()}), for its duration. */
+    long startNanos;
     private Call prev;
     private Call next;
 
@@ -56,6 +60,9 @@ final class InFlight {
       if (nodeInFlight != null) {
         nodeInFlight.decrement();
         nodeInFlight = null;
+        if (meters != null) {
+          meters.released(); // counted in its service's calls in flight since it was admitted
+        }
       }
     }
 

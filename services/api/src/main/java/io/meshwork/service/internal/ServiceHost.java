@@ -18,6 +18,9 @@ import org.apache.pekko.actor.typed.Signal;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.TypedActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Hosts one instance of a service: the service's own behaviour, wrapped so that it accepts {@link
@@ -32,6 +35,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * call under load without changing what a service sees.
  */
 public final class ServiceHost {
+  private static final Logger log = LoggerFactory.getLogger(ServiceHost.class);
+
   private ServiceHost() {}
 
   /**
@@ -49,7 +54,9 @@ public final class ServiceHost {
                   Behavior.start(definition.createBehavior(context), innerCtx),
                   maxReplyBatchBytes(ctx.getSystem().settings().config()));
             });
-    return Behaviors.supervise(host).onFailure(Exception.class, SupervisorStrategy.restart());
+    // The host logs a failure itself, with the call's trace id when it has one: not twice.
+    return Behaviors.supervise(host)
+        .onFailure(Exception.class, SupervisorStrategy.restart().withLoggingEnabled(false));
   }
 
   /**
@@ -116,7 +123,12 @@ public final class ServiceHost {
         @SuppressWarnings("unchecked")
         C own = (C) msg;
         TypedActorContext<C> innerCtx = ServiceHost.innerContext(ctx);
-        inner = Behavior.canonicalize(Behavior.interpretMessage(inner, innerCtx, own), inner, innerCtx);
+        try {
+          inner = Behavior.canonicalize(Behavior.interpretMessage(inner, innerCtx, own), inner, innerCtx);
+        } catch (RuntimeException e) {
+          log.error("Service {} failed (the instance restarts)", definition.name(), e);
+          throw e;
+        }
       }
       return Behavior.isAlive(inner) ? this : Behaviors.stopped();
     }
@@ -124,7 +136,12 @@ public final class ServiceHost {
     @Override
     public Behavior<Object> receiveSignal(TypedActorContext<Object> ctx, Signal signal) {
       TypedActorContext<C> innerCtx = ServiceHost.innerContext(ctx);
-      inner = Behavior.canonicalize(Behavior.interpretSignal(inner, innerCtx, signal), inner, innerCtx);
+      try {
+        inner = Behavior.canonicalize(Behavior.interpretSignal(inner, innerCtx, signal), inner, innerCtx);
+      } catch (RuntimeException e) {
+        log.error("Service {} failed on {} (the instance restarts)", definition.name(), signal, e);
+        throw e;
+      }
       return Behavior.isAlive(inner) ? this : Behaviors.stopped();
     }
 
@@ -156,6 +173,21 @@ public final class ServiceHost {
         // The caller's connection has already answered DEADLINE_EXCEEDED; don't do the work.
         return;
       }
+      // What the service logs while it handles the call names the caller's trace, if any.
+      String traceId = TraceContext.traceId(call.headers());
+      if (traceId == null) {
+        handleCall(ctx, call);
+        return;
+      }
+      MDC.put(TraceContext.MDC_KEY, traceId);
+      try {
+        handleCall(ctx, call);
+      } finally {
+        MDC.remove(TraceContext.MDC_KEY);
+      }
+    }
+
+    private void handleCall(TypedActorContext<Object> ctx, ServiceCall call) {
       MethodSpec<?, ?, C> method = definition.resolve(call.method());
       if (method == null) {
         fail(
@@ -188,7 +220,16 @@ public final class ServiceHost {
         fail(call, e.status(), e.getMessage());
       } catch (RuntimeException e) {
         // A bug in the service: answer the caller, then let supervision restart the instance.
-        fail(call, Status.INTERNAL, definition.name() + "." + method.name() + " failed: " + e);
+        log.error(
+            "Service {} failed on a call of {} (answered INTERNAL; the instance restarts)",
+            definition.name(),
+            call.method(),
+            e);
+        streams.remove(new StreamKey(call.callId(), call.replyTo()));
+        deliver(
+            call.replyTo(),
+            CallResult.failure(
+                call.callId(), Status.INTERNAL, definition.name() + "." + method.name() + " failed: " + e));
         throw e;
       }
     }
@@ -200,6 +241,15 @@ public final class ServiceHost {
 
     @Override
     public void send(ActorRef<ReplyMessage> replyTo, CallResult result) {
+      if (result.status() == Status.INTERNAL) {
+        // A failure the service reports as its own fault: worth an operator's look. (With the
+        // call's trace id when it is answered while the host handles the call.)
+        log.warn("Service {} answered INTERNAL: {}", definition.name(), result.error());
+      }
+      deliver(replyTo, result);
+    }
+
+    private void deliver(ActorRef<ReplyMessage> replyTo, CallResult result) {
       if (Thread.currentThread() != handlingThread) {
         replyTo.tell(result); // answered later, e.g. from a future's callback
         return;
