@@ -40,6 +40,10 @@ final class ClusterDiscovery {
     pekko.put(discovery + "discovery-method", d.method().configName());
     pekko.put(discovery + "service-name", d.serviceName());
     pekko.put(discovery + "required-contact-point-nr", d.requiredContactPoints());
+    // The contact point route the other nodes probe (off in meshwork-node.conf otherwise).
+    pekko.put(
+        "pekko.management.http.routes.cluster-bootstrap",
+        "org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap$");
     switch (d.method()) {
       case CONFIG -> {
         List<Map<String, Object>> endpoints = new ArrayList<>();

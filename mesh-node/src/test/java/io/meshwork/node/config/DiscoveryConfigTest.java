@@ -27,6 +27,7 @@ class DiscoveryConfigTest {
     assertThat(d.method()).isEqualTo(DiscoverySettings.Method.NONE);
     assertThat(config.getString(BOOTSTRAP + "contact-point-discovery.discovery-method"))
         .isEqualTo("pekko.discovery");
+    assertThat(config.getString("pekko.management.http.routes.cluster-bootstrap")).isEmpty();
   }
 
   @Test
@@ -43,6 +44,8 @@ class DiscoveryConfigTest {
     assertThat(config.getString(discovery + "service-name")).isEqualTo("mesh.test");
     assertThat(config.getInt(discovery + "required-contact-point-nr")).isEqualTo(2);
     assertThat(config.getBoolean(BOOTSTRAP + "contact-point.filter-on-fallback-port")).isFalse();
+    assertThat(config.getString("pekko.management.http.routes.cluster-bootstrap"))
+        .isEqualTo("org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap$");
     List<? extends Config> endpoints =
         config.getConfigList("pekko.discovery.config.services.\"mesh.test\".endpoints");
     assertThat(endpoints).hasSize(2);
