@@ -2,6 +2,7 @@ package io.meshwork.node;
 
 import io.meshwork.node.auth.ClientAuth;
 import io.meshwork.node.config.AuthSettings;
+import io.meshwork.node.config.DiscoverySettings;
 import io.meshwork.node.config.ManagementSettings;
 import io.meshwork.node.config.MetricsSettings;
 import io.meshwork.node.metrics.NodeMetrics;
@@ -32,6 +33,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
 import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -238,6 +240,7 @@ public final class MeshNode implements AutoCloseable {
           return CompletableFuture.allOf(unbinds).handle((ok, failure) -> Done.getInstance());
         });
     ManagementSettings management = runtime.managementSettings();
+    DiscoverySettings discovery = DiscoverySettings.fromConfig(system.settings().config());
     PekkoManagement.get(system)
         .start(s -> ManagementHttps.configure(s, management))
         .whenComplete(
@@ -256,6 +259,17 @@ public final class MeshNode implements AutoCloseable {
                     management.allowMutations()
                         ? "join, leave and down allowed with credentials"
                         : "read-only");
+                if (discovery.bootstrap()) {
+                  // Bootstrap probes the other nodes' management APIs, and they probe this one:
+                  // it starts once this node's API listens.
+                  ClusterBootstrap.get(system).start();
+                  log.info(
+                      "Cluster Bootstrap started: discovery {}, service \"{}\", {} contact points"
+                          + " required for a new cluster",
+                      discovery.method().configName(),
+                      discovery.serviceName(),
+                      discovery.requiredContactPoints());
+                }
               }
             });
     return new MeshNode(system, settings, endpoint, allDedicated);

@@ -1,5 +1,6 @@
 package io.meshwork.node;
 
+import io.meshwork.node.config.DiscoverySettings;
 import io.meshwork.node.config.NodeSettings;
 import io.meshwork.node.hosting.ServiceHosting;
 import io.meshwork.node.routing.MeshCalls;
@@ -47,7 +48,10 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
     this.settings = settings;
     this.definitions = definitions;
     Cluster cluster = Cluster.get(ctx.getSystem());
-    if (settings.seedNodes().isEmpty()) {
+    if (DiscoverySettings.fromConfig(ctx.getSystem().settings().config()).bootstrap()) {
+      // Cluster Bootstrap joins the cluster the contact points report, or forms it (MeshNode).
+      ctx.getLog().info("No seed nodes configured: Cluster Bootstrap will find the cluster");
+    } else if (settings.seedNodes().isEmpty()) {
       ctx.getLog().info("No seed nodes configured: starting a new cluster");
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }

@@ -19,8 +19,9 @@ import java.util.List;
  *
  * Substitutions are resolved after merging, so {@code MESH_HOST} moves the Artery address too (the
  * management API follows {@code MESH_MANAGEMENT_HOST}, loopback by default). The seed list {@code
- * meshwork.seed-nodes} becomes {@code pekko.cluster.seed-nodes}, and {@code meshwork.cluster-tls}
- * becomes Artery's {@code tls-tcp} settings ({@link ClusterTls}).
+ * meshwork.seed-nodes} becomes {@code pekko.cluster.seed-nodes}, {@code meshwork.cluster-tls}
+ * becomes Artery's {@code tls-tcp} settings ({@link ClusterTls}), and {@code meshwork.discovery}
+ * becomes Cluster Bootstrap's and Pekko Discovery's settings ({@link ClusterDiscovery}).
  */
 public final class NodeConfig {
   private NodeConfig() {}
@@ -38,6 +39,7 @@ public final class NodeConfig {
             .withFallback(ConfigFactory.defaultReferenceUnresolved())
             .resolve();
     merged = ClusterTls.apply(merged);
+    merged = ClusterDiscovery.apply(merged);
     List<String> seeds = NodeSettings.seedNodes(merged.getString("meshwork.seed-nodes"));
     if (seeds.isEmpty()) {
       return merged;

@@ -60,9 +60,11 @@ public final class NodeProcess implements AutoCloseable {
     if (!new File(jar).isFile()) {
       throw new IllegalStateException("mesh-node.jar not found at " + jar + " (run mvn package first)");
     }
-    int port = TestNodes.freePort();
-    int clusterPort = TestNodes.freePort();
-    int managementPort = TestNodes.freePort();
+    // Free ports, unless the caller chose them (e.g. management ports that the other nodes must
+    // know in advance).
+    int port = portOf(env, "MESH_PORT");
+    int clusterPort = portOf(env, "MESH_CLUSTER_PORT");
+    int managementPort = portOf(env, "MESH_MANAGEMENT_PORT");
     try {
       Path logDir = Files.createDirectories(Path.of("target", "it-logs"));
       Path log = logDir.resolve(name + ".log");
@@ -84,6 +86,11 @@ public final class NodeProcess implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("starting " + name, e);
     }
+  }
+
+  private static int portOf(Map<String, String> env, String variable) {
+    String chosen = env.get(variable);
+    return chosen == null ? TestNodes.freePort() : Integer.parseInt(chosen);
   }
 
   public InetSocketAddress endpoint() {
