@@ -239,12 +239,34 @@ public final class ServiceHost {
       send(call.replyTo(), CallResult.failure(call.callId(), status, message));
     }
 
+    private static final long INTERNAL_WARN_INTERVAL_NANOS = 10_000_000_000L;
+    /** When the last INTERNAL line was logged (nanoTime, 0: never), and how many were held back. */
+    private final long[] internalWarnings = new long[2];
+
     @Override
     public void send(ActorRef<ReplyMessage> replyTo, CallResult result) {
       if (result.status() == Status.INTERNAL) {
         // A failure the service reports as its own fault: worth an operator's look. (With the
-        // call's trace id when it is answered while the host handles the call.)
-        log.warn("Service {} answered INTERNAL: {}", definition.name(), result.error());
+        // call's trace id when it is answered while the host handles the call.) At most one line
+        // per 10 s, so that callers cannot flood the log (the conformance service answers
+        // INTERNAL on request); the lines held back are counted in the next one.
+        long now = System.nanoTime();
+        synchronized (internalWarnings) {
+          if (internalWarnings[0] != 0 && now - internalWarnings[0] < INTERNAL_WARN_INTERVAL_NANOS) {
+            internalWarnings[1]++;
+          } else {
+            long heldBack = internalWarnings[1];
+            internalWarnings[0] = now;
+            internalWarnings[1] = 0;
+            if (heldBack == 0) {
+              log.warn("Service {} answered INTERNAL: {}", definition.name(), result.error());
+            } else {
+              log.warn(
+                  "Service {} answered INTERNAL: {} (and {} more INTERNAL answers not logged since the last line)",
+                  definition.name(), result.error(), heldBack);
+            }
+          }
+        }
       }
       deliver(replyTo, result);
     }
