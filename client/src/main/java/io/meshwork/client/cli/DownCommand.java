@@ -1,11 +1,6 @@
 package io.meshwork.client.cli;
 
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code meshctl down NODE}. */
 @Command(
@@ -19,29 +14,9 @@ import picocli.CommandLine.Spec;
           + " meshwork.management.allow-mutations = on; then they need its credentials"
           + " (--management-user, MESHCTL_MANAGEMENT_PASSWORD), over HTTPS or from its own machine."
     })
-final class DownCommand implements Callable<Integer> {
-  @Spec private CommandSpec spec;
-
-  @Parameters(
-      paramLabel = "NODE",
-      description =
-          "The member: its address (pekko://meshwork@HOST:PORT, as meshctl members shows it) or"
-              + " HOST:PORT of its cluster port.")
-  private String node;
-
-  @Mixin private ManagementOption management;
-
-  @Mixin private ManagementCredentials credentials;
-
-  @Mixin private ExitCodeHelp exitCodeHelp;
-
+final class DownCommand extends MemberChangeCommand {
   @Override
-  public Integer call() throws Exception {
-    return CommandRunner.run(
-        spec, () -> MemberChange.run(
-                spec,
-                management.api(credentials.authorization()),
-                node,
-                MemberChange.Operation.DOWN));
+  MemberChange.Operation operation() {
+    return MemberChange.Operation.DOWN;
   }
 }

@@ -658,7 +658,10 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     }
 
     private void pullIfRoom() {
+      // Frames of the last read may still wait when the loop stopped for room: they come first
+      // (the next onPull or result runs processFrames again), then more bytes.
       if (!inputDone
+          && parser.needsInput()
           && !closeAfterFlush
           && !draining
           && runtime.opened()

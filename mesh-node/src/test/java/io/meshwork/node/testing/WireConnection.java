@@ -111,19 +111,22 @@ public final class WireConnection implements AutoCloseable {
    * then reads the whole frame, so a frame is never cut by the timeout.)
    */
   public Reply readWithin(java.time.Duration wait) {
-    long deadline = System.nanoTime() + wait.toNanos();
     try {
-      while (in.available() == 0) {
-        if (System.nanoTime() - deadline >= 0) {
-          return null;
+      // Block for the first byte for at most wait (no polling), then read the frame whole.
+      socket.setSoTimeout((int) Math.max(1, wait.toMillis()));
+      in.mark(1);
+      try {
+        if (in.read() == -1) {
+          return null; // the node closed the connection
         }
-        Thread.sleep(5);
+      } catch (SocketTimeoutException e) {
+        return null;
+      } finally {
+        socket.setSoTimeout(15_000);
       }
+      in.reset();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
     }
     return read();
   }

@@ -69,6 +69,14 @@ public final class ArrayFrameParser {
     limit = offset + length;
   }
 
+  /**
+   * True when the last offered array is consumed, so that {@link #offer} may be called: a caller
+   * that stops calling {@link #next} early (e.g. for backpressure) must not read more until then.
+   */
+  public boolean needsInput() {
+    return pos >= limit;
+  }
+
   /** Bytes received but not yet returned as frames, prefixes included. */
   public int buffered() {
     return (limit - pos) + prefixBytes + (assembly == null ? 0 : assemblyPrefixBytes + filled);

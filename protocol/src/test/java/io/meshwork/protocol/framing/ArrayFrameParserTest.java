@@ -162,6 +162,10 @@ class ArrayFrameParserTest {
     byte[] two = {1, 9, 1, 8};
     parser.offer(two, 0, two.length);
     assertThat(parser.next()).isTrue();
+    assertThat(parser.needsInput()).as("a frame of the array is still to come").isFalse();
     assertThatThrownBy(() -> parser.offer(two, 0, 1)).isInstanceOf(IllegalStateException.class);
+    assertThat(parser.next()).isTrue();
+    assertThat(parser.needsInput()).isTrue();
+    parser.offer(two, 0, 1); // accepted now
   }
 }
