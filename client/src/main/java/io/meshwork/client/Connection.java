@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -40,7 +41,9 @@ final class Connection {
   /** Why the connection closed; null while it is open. */
   private final AtomicReference<String> closed = new AtomicReference<>();
   private volatile Thread timerThread;
-  private volatile Consumer<String> onLost = reason -> {};
+  private volatile Consumer<String> onLost; // null until set, and after close()
+  private final AtomicBoolean lostReported = new AtomicBoolean();
+  private volatile boolean closedByClient;
 
   private Connection(String peer, Socket socket, int maxReplyFrameBytes) throws IOException {
     this.peer = peer;
@@ -101,11 +104,24 @@ final class Connection {
   }
 
   /**
-   * Runs {@code listener} with the reason when the connection closes for any cause but {@link
-   * #close()} (set it right after {@link #open}; a loss before that is not reported).
+   * Runs {@code listener} once with the reason when the connection closes for any cause but
+   * {@link #close()}; at once when it has closed already (a node that is still starting closes a
+   * new connection right after accepting it, often before this is called).
    */
   void onLost(Consumer<String> listener) {
     this.onLost = listener;
+    String reason = closed.get();
+    if (reason != null && !closedByClient) {
+      reportLost(reason);
+    }
+  }
+
+  /** Runs the listener once; a loss before the listener is set is reported when it is set. */
+  private void reportLost(String reason) {
+    Consumer<String> listener = onLost;
+    if (listener != null && lostReported.compareAndSet(false, true)) {
+      listener.accept(reason);
+    }
   }
 
   /** The peer as {@code host:port}, the way the caller named it. */
@@ -135,7 +151,8 @@ final class Connection {
 
   /** Closes the socket, fails the calls still waiting and waits briefly for the threads to end. */
   void close() {
-    onLost = reason -> {};
+    closedByClient = true;
+    onLost = null;
     shutdown("closed by the client");
     awaitStopped(writer.thread());
     awaitStopped(reader);
@@ -183,7 +200,7 @@ final class Connection {
     writer.stop();
     closeQuietly(socket); // also wakes the reader, and a writer blocked by TCP backpressure
     timers.shutdown();
-    onLost.accept(detail);
+    reportLost(detail);
   }
 
   private static void awaitStopped(Thread thread) {

@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class NodePool {
   private static final System.Logger LOG = System.getLogger(MeshClient.class.getName());
+  private static final long STABLE_CONNECTION_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   /** One node: its connection while there is one, else why not. */
   final class Slot {
@@ -50,7 +51,7 @@ final class NodePool {
       }
       try {
         Connection c = Connection.open(address, options);
-        c.onLost(reason -> lost(c, reason));
+        long opened = System.nanoTime();
         synchronized (NodePool.this) {
           if (closed) {
             c.close();
@@ -59,9 +60,10 @@ final class NodePool {
           connection = c;
           connectFailure = null;
           retry = "";
-          backoff = null;
         }
         LOG.log(System.Logger.Level.DEBUG, "connected to {0}", peer);
+        // At once when the node has closed it already (a node still starting does that).
+        c.onLost(reason -> lost(c, reason, System.nanoTime() - opened));
       } catch (ConnectException e) {
         connectFailure = e.getMessage();
         connectCause = e.getCause();
@@ -83,8 +85,15 @@ final class NodePool {
       return (connectFailure != null ? connectFailure : "not connected yet") + retry;
     }
 
-    private void lost(Connection c, String reason) {
+    private void lost(Connection c, String reason, long livedNanos) {
       LOG.log(System.Logger.Level.DEBUG, "connection to {0} closed: {1}", peer, reason);
+      if (livedNanos >= STABLE_CONNECTION_NANOS) {
+        synchronized (NodePool.this) {
+          backoff = null; // it served a while: the next attempt comes soon
+        }
+      }
+      // A connection closed right after it opened (a node still starting, or refusing) counts as
+      // a failed attempt: the backoff keeps growing.
       retryLater();
     }
 

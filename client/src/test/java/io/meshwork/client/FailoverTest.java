@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import io.meshwork.protocol.v1.Reply;
+import io.meshwork.protocol.v1.Request;
 import io.meshwork.protocol.v1.Status;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -119,6 +120,46 @@ class FailoverTest {
       assertThat(await(client.call("echo", "", utf8("y" + i))).getStatus()).isEqualTo(Status.OK);
     }
     assertThat(back.received().size()).isGreaterThanOrEqualTo(10);
+  }
+
+  @Test
+  void aNodeThatClosesNewConnectionsAtOnceIsRetriedUntilItServes() throws Exception {
+    // A node still starting accepts a connection and closes it unread, often before the client
+    // has finished setting the connection up; the client must still notice and try again.
+    java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicBoolean serving = new java.util.concurrent.atomic.AtomicBoolean();
+    TestNode starting =
+        keep(
+            TestNode.start(
+                peer -> {
+                  if (!serving.get()) {
+                    refused.incrementAndGet();
+                    return; // closed at once, unread
+                  }
+                  for (Request request = peer.read(); request != null; request = peer.read()) {
+                    peer.send(TestNode.echoOrNotFound(request));
+                    peer.flush();
+                  }
+                }));
+    TestNode other = keep(TestNode.startEchoNode());
+    MeshClient client =
+        keep(MeshClient.connect(List.of(starting.address(), other.address()), FAST_RECONNECT));
+    // The client keeps trying (with a growing backoff, not in a tight loop) ...
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (refused.get() < 4) {
+      assertThat(System.nanoTime()).as("the client retries the refusing node").isLessThan(until);
+      assertThat(await(client.call("echo", "", utf8("x"))).getStatus()).isIn(Status.OK, Status.UNAVAILABLE);
+    }
+    // ... and once the node serves, calls reach it.
+    serving.set(true);
+    until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (starting.received().isEmpty()) {
+      assertThat(System.nanoTime()).as("a call reaches the node once it serves").isLessThan(until);
+      assertThat(await(client.call("echo", "", utf8("y"))).getStatus()).isIn(Status.OK, Status.UNAVAILABLE);
+    }
+    // Refused attempts back off: at most 20 ms, 40, 80, 160, then 200 ms apart, so a few in the
+    // time that took, not hundreds.
+    assertThat(refused.get()).isLessThan(100);
   }
 
   @Test

@@ -132,13 +132,26 @@ public final class NodeRuntime implements Extension {
     this.clusterSize = size;
   }
 
+  private volatile boolean startsAlone = true;
+
   /**
-   * True while the node cannot serve yet but other members of its cluster can: a client
-   * connection is then closed at once (not read), so that the client goes to another node instead
-   * of waiting for this one. A node alone in its cluster holds its connections until it can serve.
+   * Whether the node starts a new cluster by joining itself (no seed nodes, no discovery), set by
+   * the node at start.
+   */
+  public void startsAlone(boolean alone) {
+    this.startsAlone = alone;
+  }
+
+  /**
+   * True while the node cannot serve yet and another node may: a client connection is then closed
+   * at once (not read), so that the client goes to another node instead of waiting for this one.
+   * That is the case for a node that joins a cluster (seed nodes or discovery: a restarted node
+   * may take seconds to join, and the other members serve meanwhile), and for any node whose
+   * cluster already has other members. Only a node that starts a new cluster by itself, alone in
+   * it, holds its first connections until it can serve.
    */
   public boolean refusesConnections() {
-    return !opened && clusterSize.getAsInt() > 1;
+    return !opened && (!startsAlone || clusterSize.getAsInt() > 1);
   }
 
   /** True once the node has served clients (see {@link #onOpen}). */

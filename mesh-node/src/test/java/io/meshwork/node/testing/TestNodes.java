@@ -69,26 +69,53 @@ public final class TestNodes implements AutoCloseable {
     return node.settings().managementPort();
   }
 
-  /** Waits until every given node sees all of them Up and serves its own services. */
+  /**
+   * Waits until every given node sees all of them Up and serves its own services. Joining is
+   * quick on a quiet machine (a second or two) but retries on Pekko's timers (InitJoin every
+   * second, a new Join after 10 s), so a loaded machine gets 45 s; a failure names what each node
+   * saw.
+   */
   public static void awaitUp(MeshNode... members) {
     TestProbe<Object> probe = TestProbe.create(members[0].system());
     probe.awaitAssert(
-        Duration.ofSeconds(20),
+        Duration.ofSeconds(45),
+        Duration.ofMillis(200),
         () -> {
           for (MeshNode n : members) {
             Cluster c = Cluster.get(n.system());
-            assertThat(c.selfMember().status()).isEqualTo(MemberStatus.up());
-            assertThat(NodeRuntime.get(n.system()).servesClients()).as("serves clients").isTrue();
+            assertThat(c.selfMember().status()).as(view(members)).isEqualTo(MemberStatus.up());
+            assertThat(NodeRuntime.get(n.system()).servesClients())
+                .as("serves clients: " + view(members))
+                .isTrue();
             long up = 0;
             for (var m : c.state().getMembers()) {
               if (m.status() == MemberStatus.up()) {
                 up++;
               }
             }
-            assertThat(up).isEqualTo(members.length);
+            assertThat(up).as(view(members)).isEqualTo(members.length);
           }
           return null;
         });
+  }
+
+  /** What each node sees: its members with their status, and whom it finds unreachable. */
+  private static String view(MeshNode... members) {
+    StringBuilder out = new StringBuilder();
+    for (MeshNode n : members) {
+      Cluster c = Cluster.get(n.system());
+      out.append("\n  ").append(c.selfMember().address()).append(" sees");
+      for (var m : c.state().getMembers()) {
+        out.append(' ').append(m.address().getPort().orElse(0)).append('=').append(m.status());
+      }
+      if (!c.state().getUnreachable().isEmpty()) {
+        out.append(" unreachable:");
+        for (var m : c.state().getUnreachable()) {
+          out.append(' ').append(m.address().getPort().orElse(0));
+        }
+      }
+    }
+    return out.toString();
   }
 
   /** Stops one node (gracefully) before the others. */
