@@ -26,6 +26,10 @@ public final class Main {
 
   public static void main(String[] args) {
     boolean exitWhenUp = Arrays.asList(args).contains("--exit-when-up");
+    // Libraries that log through java.util.logging (the OpenTelemetry SDK) log through logback
+    // too, in MESH_LOG_FORMAT; logback's LevelChangePropagator keeps disabled levels cheap.
+    org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+    org.slf4j.bridge.SLF4JBridgeHandler.install();
     MeshNode node;
     try {
       Config overrides = ConfigFactory.parseString("pekko.coordinated-shutdown.exit-jvm = on");

@@ -5,6 +5,8 @@ import io.meshwork.node.config.AuthSettings;
 import io.meshwork.node.config.DiscoverySettings;
 import io.meshwork.node.config.ManagementSettings;
 import io.meshwork.node.config.MetricsSettings;
+import io.meshwork.node.config.TracingSettings;
+import io.meshwork.node.tracing.NodeTracing;
 import io.meshwork.node.metrics.NodeMetrics;
 import io.meshwork.node.config.NodeSettings;
 import io.meshwork.node.management.ManagementHttps;
@@ -79,6 +81,7 @@ public final class MeshNode implements AutoCloseable {
     AuthSettings auth = AuthSettings.fromConfig(config);
     ManagementSettings management = ManagementSettings.fromConfig(config);
     MetricsSettings metrics = MetricsSettings.fromConfig(config);
+    TracingSettings tracing = TracingSettings.fromConfig(config);
     if (management.https()) {
       ManagementHttps.sslContext(management); // a key store that cannot be used fails start-up
     }
@@ -118,6 +121,16 @@ public final class MeshNode implements AutoCloseable {
       NodeMetrics nodeMetrics = new NodeMetrics(Adapter.toClassic(system), NodeRuntime.get(system), metrics);
       NodeRuntime.get(system).metrics(nodeMetrics);
       system.getWhenTerminated().thenRun(nodeMetrics::close);
+    }
+    if (tracing.enabled()) {
+      // Before the endpoint binds, like the metrics; flushed and stopped with the system.
+      NodeTracing nodeTracing = NodeTracing.start(tracing, system.address().toString());
+      NodeRuntime.get(system).tracing(nodeTracing);
+      system.getWhenTerminated().thenRun(nodeTracing::close);
+      log.info(
+          "Tracing on: spans to {} (OTLP/HTTP), sample ratio {}",
+          tracing.endpoint(),
+          tracing.sampleRatio());
     }
     if (auth.enabled()) {
       log.info(

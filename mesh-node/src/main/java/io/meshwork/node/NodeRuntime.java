@@ -132,6 +132,17 @@ public final class NodeRuntime implements Extension {
     this.clusterSize = size;
   }
 
+  private volatile io.meshwork.node.tracing.NodeTracing tracing;
+
+  /** The node's span exporter, or null when meshwork.tracing is off. */
+  public io.meshwork.node.tracing.NodeTracing tracing() {
+    return tracing;
+  }
+
+  public void tracing(io.meshwork.node.tracing.NodeTracing tracing) {
+    this.tracing = tracing;
+  }
+
   private volatile boolean startsAlone = true;
 
   /**

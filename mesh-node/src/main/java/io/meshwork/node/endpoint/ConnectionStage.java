@@ -7,6 +7,7 @@ import io.meshwork.node.auth.ClientAuth;
 import io.meshwork.node.config.EndpointSettings;
 import io.meshwork.node.metrics.MethodMeters;
 import io.meshwork.node.metrics.NodeMetrics;
+import io.meshwork.node.tracing.NodeTracing;
 import io.meshwork.node.routing.RoutingTable;
 import io.meshwork.node.routing.ServiceRoutes;
 import io.meshwork.protocol.framing.FrameException;
@@ -110,6 +111,8 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     private final LongAdder nodeInFlight = runtime.inFlight();
     /** The node's metrics; null when they are off (no work per call). */
     private final NodeMetrics metrics = runtime.metrics();
+    /** The node's span exporter; null when tracing is off (no work per call). */
+    private final NodeTracing tracing = runtime.tracing();
     /** The meters of this connection's last routed call: consecutive calls mostly share them. */
     private String lastService;
     private String lastMethod;
@@ -225,6 +228,9 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       inFlight.forEach(
           call -> {
             call.release();
+            if (call.span != null) {
+              NodeTracing.abandoned(call.span, "the client's connection closed before the reply");
+            }
             if (call.streaming) {
               cancel(call, "the client's connection closed");
             }
@@ -433,6 +439,11 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
         call.meters = meters;
         call.startNanos = now;
       }
+      if (tracing != null) {
+        // A span per routed call; the call travels with a traceparent that names it.
+        call.span = tracing.start(service, method, headers);
+        headers = tracing.propagate(headers, call.span);
+      }
       AtomicInteger outstanding = routes.outstanding(instance); // null unless least-outstanding
       if (outstanding != null) {
         outstanding.incrementAndGet();
@@ -537,6 +548,9 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
         if (meters != null) {
           meters.answered(result.status());
         }
+        if (call.span != null) {
+          NodeTracing.end(call.span, result.status(), result.error());
+        }
       } else {
         if (!call.streaming) {
           call.streaming = true; // the stream has started: its deadline is met
@@ -549,6 +563,9 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
           call.release();
           if (meters != null) {
             meters.answered(Status.OVERLOADED);
+          }
+          if (call.span != null) {
+            NodeTracing.end(call.span, Status.OVERLOADED, "stream ended: the client did not read fast enough");
           }
           enqueue(
               failure(
@@ -581,6 +598,9 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
         if (late.meters != null) {
           late.meters.firstReply(now - late.startNanos);
           late.meters.answered(Status.DEADLINE_EXCEEDED);
+        }
+        if (late.span != null) {
+          NodeTracing.end(late.span, Status.DEADLINE_EXCEEDED, "no reply within the deadline of the request");
         }
         cancel(late, "the deadline passed before the first reply"); // a stream stops at once
         enqueue(

@@ -48,6 +48,8 @@ final class InFlight {
     io.meshwork.node.metrics.MethodMeters meters;
     /** When the request was read ({@link System#nanoTime()}), for its duration. */
     long startNanos;
+    /** The call's span when the node exports traces, else null. */
+    io.opentelemetry.api.trace.Span span;
     private Call prev;
     private Call next;
 
