@@ -52,6 +52,7 @@ class TraceExportTest {
   private final TestNodes nodes = new TestNodes();
   private final ConcurrentLinkedQueue<Span> exported = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<String> resourceAttributes = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<String> apiKeys = new ConcurrentLinkedQueue<>();
   private HttpServer collector;
   private MeshNode entry;
   private MeshNode host;
@@ -62,6 +63,7 @@ class TraceExportTest {
     collector.createContext(
         "/v1/traces",
         exchange -> {
+          apiKeys.add(String.valueOf(exchange.getRequestHeaders().getFirst("x-api-key")));
           try (InputStream body = exchange.getRequestBody()) {
             ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(body);
             for (ResourceSpans rs : request.getResourceSpansList()) {
@@ -86,6 +88,7 @@ class TraceExportTest {
                 "meshwork.tracing.exporter", "otlp",
                 "meshwork.tracing.otlp.endpoint", endpoint,
                 "meshwork.tracing.otlp.schedule-delay", "100ms",
+                "meshwork.tracing.otlp.headers", "x-api-key=s3cret, x-team=mesh",
                 "meshwork.tracing.service-name", "meshwork-test"));
     TestNodes.awaitUp(host, entry);
     TestProbe<Object> probe = TestProbe.create(entry.system());
@@ -175,6 +178,7 @@ class TraceExportTest {
     assertThat(m.group(2)).isEqualTo(hex(span.getSpanId()));
     assertThat(m.group(3)).isEqualTo("01");
     assertThat(resourceAttributes).contains("service.name=meshwork-test");
+    assertThat(apiKeys).isNotEmpty().containsOnly("s3cret"); // meshwork.tracing.otlp.headers
     assertThat(resourceAttributes)
         .contains("service.instance.id=" + entry.system().address().toString());
   }
@@ -242,6 +246,29 @@ class TraceExportTest {
   }
 
   @Test
+  void withSampleRatioZeroOnlyCallsWithATraceparentAreTraced() {
+    TracingSettings zero =
+        settings("meshwork.tracing.exporter = otlp\nmeshwork.tracing.sample-ratio = 0");
+    try (io.meshwork.node.tracing.NodeTracing tracing =
+        io.meshwork.node.tracing.NodeTracing.start(zero, "pekko://meshwork@127.0.0.1:1")) {
+      for (int i = 0; i < 1000; i++) {
+        assertThat(tracing.start("echo", "", Map.of("x", "y"))).isNull();
+      }
+      var span =
+          tracing.start("echo", "", Map.of("traceparent", "00-" + TRACE_ID + "-" + CLIENT_SPAN + "-01"));
+      assertThat(span).isNotNull();
+      assertThat(span.getSpanContext().getTraceId()).isEqualTo(TRACE_ID);
+      assertThat(span.getSpanContext().isSampled()).isTrue();
+      assertThat(tracing.propagate(Map.of("x", "y"), span))
+          .containsEntry("x", "y")
+          .containsEntry(
+              "traceparent",
+              "00-" + TRACE_ID + "-" + span.getSpanContext().getSpanId() + "-01");
+      span.end();
+    }
+  }
+
+  @Test
   void badSettingsAreRefusedWithTheSettingNamed() {
     assertThatThrownBy(() -> settings("meshwork.tracing.exporter = zipkin"))
         .hasMessageContaining("meshwork.tracing.exporter: \"zipkin\" (expected: none or otlp)");
@@ -249,6 +276,10 @@ class TraceExportTest {
         .hasMessageContaining("meshwork.tracing.otlp.endpoint");
     assertThatThrownBy(() -> settings("meshwork.tracing.sample-ratio = 1.5"))
         .hasMessageContaining("meshwork.tracing.sample-ratio: 1.5 (expected: 0 to 1)");
+    assertThatThrownBy(() -> settings("meshwork.tracing.otlp.headers = \"authorization\""))
+        .hasMessageContaining("meshwork.tracing.otlp.headers: \"authorization\" (expected: name=value");
+    assertThat(settings("meshwork.tracing.otlp.headers = \"a=1=2, b = x \"").headers())
+        .isEqualTo(Map.of("a", "1=2", "b", "x"));
     assertThat(settings("").enabled()).isFalse();
   }
 

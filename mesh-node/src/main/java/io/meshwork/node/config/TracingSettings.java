@@ -14,6 +14,7 @@ import java.time.Duration;
  * @param scheduleDelay how long finished spans wait to be exported in one batch
  * @param maxQueueSize finished spans kept while the collector is slow; more are dropped
  * @param exportTimeout the longest one export may take
+ * @param headers HTTP headers sent with every export (e.g. a collector's API key)
  */
 public record TracingSettings(
     boolean enabled,
@@ -22,7 +23,8 @@ public record TracingSettings(
     String serviceName,
     Duration scheduleDelay,
     int maxQueueSize,
-    Duration exportTimeout) {
+    Duration exportTimeout,
+    java.util.Map<String, String> headers) {
 
   /** Reads and checks {@code meshwork.tracing} of a resolved node config. */
   public static TracingSettings fromConfig(Config config) {
@@ -67,7 +69,29 @@ public record TracingSettings(
       throw new IllegalArgumentException(
           "meshwork.tracing.otlp.max-queue-size: " + queue + " (expected: > 0)");
     }
-    return new TracingSettings(enabled, endpoint, ratio, serviceName, delay, queue, timeout);
+    return new TracingSettings(
+        enabled, endpoint, ratio, serviceName, delay, queue, timeout, headers(t.getString("otlp.headers")));
+  }
+
+  /** {@code "name=value,name2=value2"}: the export's extra HTTP headers. */
+  static java.util.Map<String, String> headers(String text) {
+    java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+    for (String pair : text.split(",")) {
+      if (pair.isBlank()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      String name = eq < 0 ? "" : pair.substring(0, eq).trim();
+      if (name.isEmpty() || !name.chars().allMatch(c -> c > 32 && c < 127 && c != ':')) {
+        throw new IllegalArgumentException(
+            "meshwork.tracing.otlp.headers: \""
+                + pair.trim()
+                + "\" (expected: name=value pairs separated by commas, e.g."
+                + " \"authorization=Bearer abc,x-team=mesh\")");
+      }
+      headers.put(name, pair.substring(eq + 1).trim());
+    }
+    return java.util.Map.copyOf(headers);
   }
 
   private static Duration positive(Config t, String path) {

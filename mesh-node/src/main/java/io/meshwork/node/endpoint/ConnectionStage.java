@@ -441,8 +441,10 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       }
       if (tracing != null) {
         // A span per routed call; the call travels with a traceparent that names it.
-        call.span = tracing.start(service, method, headers);
-        headers = tracing.propagate(headers, call.span);
+        call.span = tracing.start(service, method, headers); // null: not traced
+        if (call.span != null) {
+          headers = tracing.propagate(headers, call.span);
+        }
       }
       AtomicInteger outstanding = routes.outstanding(instance); // null unless least-outstanding
       if (outstanding != null) {

@@ -18,6 +18,7 @@ import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -56,22 +57,29 @@ public final class NodeTracing implements AutoCloseable {
         }
       };
 
+  private static final String TRACEPARENT = "traceparent";
+
   private final SdkTracerProvider provider;
   private final Tracer tracer;
   private final W3CTraceContextPropagator propagator = W3CTraceContextPropagator.getInstance();
 
-  private NodeTracing(SdkTracerProvider provider) {
+  /** Below this (a long in [0, 2^63)), a call without a traceparent starts a recorded trace. */
+  private final long newTraceBound;
+
+  private NodeTracing(SdkTracerProvider provider, double sampleRatio) {
     this.provider = provider;
     this.tracer = provider.get("io.meshwork.node");
+    this.newTraceBound = sampleRatio >= 1 ? Long.MAX_VALUE : (long) (sampleRatio * Long.MAX_VALUE);
   }
 
   /** Starts the exporter of a node; {@code nodeAddress} becomes {@code service.instance.id}. */
   public static NodeTracing start(TracingSettings settings, String nodeAddress) {
-    OtlpHttpSpanExporter exporter =
+    var exporterBuilder =
         OtlpHttpSpanExporter.builder()
             .setEndpoint(settings.endpoint().toString())
-            .setTimeout(settings.exportTimeout())
-            .build();
+            .setTimeout(settings.exportTimeout());
+    settings.headers().forEach(exporterBuilder::addHeader);
+    OtlpHttpSpanExporter exporter = exporterBuilder.build();
     BatchSpanProcessor batches =
         BatchSpanProcessor.builder(exporter)
             .setScheduleDelay(settings.scheduleDelay())
@@ -88,17 +96,28 @@ public final class NodeTracing implements AutoCloseable {
     SdkTracerProvider provider =
         SdkTracerProvider.builder()
             .setResource(resource)
-            // A sampled parent is recorded, an unsampled one is not; new traces by the ratio.
-            .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(settings.sampleRatio())))
+            // A sampled parent is recorded, an unsampled one is not; new traces are drawn by
+            // start() before any span exists, so the sampler records every root it is given.
+            .setSampler(Sampler.parentBased(Sampler.alwaysOn()))
             .addSpanProcessor(batches)
             .build();
-    return new NodeTracing(provider);
+    return new NodeTracing(provider, settings.sampleRatio());
   }
 
-  /** Starts the span of a routed call, a child of the headers' {@code traceparent} if valid. */
+  /**
+   * Starts the span of a routed call, a child of the headers' {@code traceparent} if valid; null
+   * when the call has none and is not drawn to start a trace (sample-ratio): such a call then
+   * costs nothing more, and travels with its headers as they are.
+   */
   public Span start(String service, String method, Map<String, String> headers) {
+    String traceparent = headers.isEmpty() ? null : headers.get(TRACEPARENT);
+    if (traceparent == null
+        && newTraceBound != Long.MAX_VALUE
+        && (ThreadLocalRandom.current().nextLong() >>> 1) >= newTraceBound) {
+      return null;
+    }
     Context parent =
-        headers.isEmpty() ? Context.root() : propagator.extract(Context.root(), headers, HEADERS);
+        traceparent == null ? Context.root() : propagator.extract(Context.root(), headers, HEADERS);
     return tracer
         .spanBuilder(service + "/" + method)
         .setParent(parent)
