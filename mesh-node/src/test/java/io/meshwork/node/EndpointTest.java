@@ -34,6 +34,11 @@ class EndpointTest {
     return Map.of();
   }
 
+  /** The node's client endpoint. */
+  protected InetSocketAddress address() {
+    return address;
+  }
+
   @BeforeAll
   void startNode() {
     node = nodes.start("echo,info,silent,faulty,thread", null, nodeConfig());

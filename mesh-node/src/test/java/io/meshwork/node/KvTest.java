@@ -56,6 +56,12 @@ class KvTest {
     b = nodes.start("kv", a, CONF);
     c = nodes.start("kv", a, CONF);
     TestNodes.awaitUp(a, b, c);
+    // A replicator's majority is of the kv nodes it knows: until every replicator knows all
+    // three, a MAJORITY write may be acknowledged by fewer nodes than a later MAJORITY read asks.
+    for (MeshNode node : new MeshNode[] {a, b, c}) {
+      Poll.until(Duration.ofSeconds(30), "the kv replicator of " + node.system().address() + " knows 3 kv nodes",
+          () -> replicaCount(node) == 3);
+    }
     try (WireConnection conn = new WireConnection(TestNodes.endpoint(a))) {
       // Listings settle and every replicator knows the other two: an ALL write succeeds.
       Poll.until(
@@ -63,6 +69,27 @@ class KvTest {
           "kv answers an ALL write",
           () -> conn.call(Kv.put(++id, "warm-up", "1", ALL)).getStatus() == Status.OK);
     }
+  }
+
+  /** How many kv nodes the node's kv replicator knows (itself included); -1 if it did not say. */
+  private static int replicaCount(MeshNode node) {
+    try {
+      return askReplicaCount(node);
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
+  private static int askReplicaCount(MeshNode node) throws Exception {
+    var classic = org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(node.system());
+    Object reply =
+        org.apache.pekko.pattern.Patterns.ask(
+                classic.actorSelection("/system/meshwork-kv-replicator"),
+                org.apache.pekko.cluster.ddata.Replicator.getReplicaCount(),
+                Duration.ofSeconds(3))
+            .toCompletableFuture()
+            .get(5, java.util.concurrent.TimeUnit.SECONDS);
+    return ((org.apache.pekko.cluster.ddata.Replicator.ReplicaCount) reply).n();
   }
 
   @AfterAll
