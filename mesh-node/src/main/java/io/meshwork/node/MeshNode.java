@@ -147,6 +147,13 @@ public final class MeshNode implements AutoCloseable {
     NodeRuntime runtime = NodeRuntime.get(system);
     RemoteReplies remoteReplies =
         RemoteReplies.start(system, settings.endpoint().eventLoopDispatcher(), "meshwork-remote-replies");
+    // Only a node that starts a new cluster by joining itself may be the only one there is to
+    // serve: it holds its first connections. A node given seed nodes or a discovery method joins
+    // a cluster whose members may well serve already, and refuses until it can serve itself.
+    // (Set before the endpoints bind: the first connection already goes by it.)
+    runtime.startsAlone(
+        settings.seedNodes().isEmpty()
+            && !DiscoverySettings.fromConfig(system.settings().config()).bootstrap());
     CompletionStage<EndpointBinding> binding =
         bind(system, settings.endpoint(), runtime, remoteReplies);
     // The services' dedicated ports, if any: the same endpoint, one port per service.
@@ -204,12 +211,6 @@ public final class MeshNode implements AutoCloseable {
     }
     org.apache.pekko.cluster.Cluster cluster = org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system));
     runtime.clusterSize(() -> cluster.state().members().size());
-    // Only a node that starts a new cluster by joining itself may be the only one there is to
-    // serve: it holds its first connections. A node given seed nodes or a discovery method joins
-    // a cluster whose members may well serve already, and refuses until it can serve itself.
-    runtime.startsAlone(
-        settings.seedNodes().isEmpty()
-            && !DiscoverySettings.fromConfig(system.settings().config()).bootstrap());
     CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
     // Graceful shutdown, in CoordinatedShutdown's order (then the cluster leave and the stop):
     // 1. the node's services leave the Receptionist, so the other nodes stop routing calls here,

@@ -3,6 +3,8 @@ package io.meshwork.node.config;
 import com.typesafe.config.Config;
 import java.net.URI;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * OpenTelemetry trace export, from {@code meshwork.tracing} (see reference.conf).
@@ -24,7 +26,7 @@ public record TracingSettings(
     Duration scheduleDelay,
     int maxQueueSize,
     Duration exportTimeout,
-    java.util.Map<String, String> headers) {
+    Map<String, String> headers) {
 
   /** Reads and checks {@code meshwork.tracing} of a resolved node config. */
   public static TracingSettings fromConfig(Config config) {
@@ -74,8 +76,8 @@ public record TracingSettings(
   }
 
   /** {@code "name=value,name2=value2"}: the export's extra HTTP headers. */
-  static java.util.Map<String, String> headers(String text) {
-    java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+  static Map<String, String> headers(String text) {
+    Map<String, String> headers = new LinkedHashMap<>();
     for (String pair : text.split(",")) {
       if (pair.isBlank()) {
         continue;
@@ -91,7 +93,7 @@ public record TracingSettings(
       }
       headers.put(name, pair.substring(eq + 1).trim());
     }
-    return java.util.Map.copyOf(headers);
+    return Map.copyOf(headers);
   }
 
   private static Duration positive(Config t, String path) {

@@ -95,6 +95,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
   private final class Logic extends TimerGraphStageLogic {
     private static final String DEADLINE_TIMER = "deadline";
     private static final String HOUSEKEEPING_TIMER = "housekeeping";
+    private static final String DEADLINE_PASSED = "no reply within the deadline of the request";
     /**
      * Calls a connection may always have in flight, even past max-in-flight-per-node: the node sheds
      * the calls of the connections that hold many, so a flood from some clients does not shut out
@@ -227,10 +228,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       remoteReplies.unregister(connectionNumber);
       inFlight.forEach(
           call -> {
-            call.release();
-            if (call.span != null) {
-              NodeTracing.abandoned(call.span, "the client's connection closed before the reply");
-            }
+            call.abandon("the client's connection closed before the reply");
             if (call.streaming) {
               cancel(call, "the client's connection closed");
             }
@@ -546,13 +544,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
         meters.firstReply(now - call.startNanos); // the reply, or a stream's first item
       }
       if (!result.more()) {
-        call.release();
-        if (meters != null) {
-          meters.answered(result.status());
-        }
-        if (call.span != null) {
-          NodeTracing.end(call.span, result.status(), result.error());
-        }
+        call.finish(result.status(), result.error());
       } else {
         if (!call.streaming) {
           call.streaming = true; // the stream has started: its deadline is met
@@ -562,20 +554,12 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
           // The client does not read as fast as the stream produces: end the stream rather than
           // buffer without bound, and tell the service to stop.
           inFlight.remove(call.callId);
-          call.release();
-          if (meters != null) {
-            meters.answered(Status.OVERLOADED);
-          }
-          if (call.span != null) {
-            NodeTracing.end(call.span, Status.OVERLOADED, "stream ended: the client did not read fast enough");
-          }
-          enqueue(
-              failure(
-                  call.clientId,
-                  Status.OVERLOADED,
-                  "stream ended: the client did not read its replies fast enough (more than "
-                      + maxOutboxBytes
-                      + " bytes were waiting for it)"));
+          String error =
+              "stream ended: the client did not read its replies fast enough (more than "
+                  + maxOutboxBytes
+                  + " bytes were waiting for it)";
+          call.finish(Status.OVERLOADED, error);
+          enqueue(failure(call.clientId, Status.OVERLOADED, error));
           cancel(call, "the client did not read fast enough");
           return;
         }
@@ -596,20 +580,12 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       for (InFlight.Call late = inFlight.pollExpired(now);
           late != null;
           late = inFlight.pollExpired(now)) {
-        late.release();
         if (late.meters != null) {
           late.meters.firstReply(now - late.startNanos);
-          late.meters.answered(Status.DEADLINE_EXCEEDED);
         }
-        if (late.span != null) {
-          NodeTracing.end(late.span, Status.DEADLINE_EXCEEDED, "no reply within the deadline of the request");
-        }
+        late.finish(Status.DEADLINE_EXCEEDED, DEADLINE_PASSED);
         cancel(late, "the deadline passed before the first reply"); // a stream stops at once
-        enqueue(
-            failure(
-                late.clientId,
-                Status.DEADLINE_EXCEEDED,
-                "no reply within the deadline of the request"));
+        enqueue(failure(late.clientId, Status.DEADLINE_EXCEEDED, DEADLINE_PASSED));
       }
       InFlight.Call next = inFlight.first();
       if (next != null) {

@@ -68,6 +68,25 @@ final class InFlight {
       }
     }
 
+    /** The call got its final status: released, counted by status, and its span ended. */
+    void finish(io.meshwork.protocol.v1.Status status, String error) {
+      release();
+      if (meters != null) {
+        meters.answered(status);
+      }
+      if (span != null) {
+        io.meshwork.node.tracing.NodeTracing.end(span, status, error);
+      }
+    }
+
+    /** The call's connection closed before its final reply: released, its span ended. */
+    void abandon(String reason) {
+      release();
+      if (span != null) {
+        io.meshwork.node.tracing.NodeTracing.abandoned(span, reason);
+      }
+    }
+
     private Call(long callId, long clientId, long deadlineNanos) {
       this.callId = callId;
       this.clientId = clientId;
