@@ -43,10 +43,12 @@ http_get() {
 pid_of() { cat "$STATE/node$1.pid" 2>/dev/null || true; }
 
 # True when the pid file's process is alive and really is one of our nodes (not a reused pid): the
-# launcher script, or the JVM it has become.
+# launcher script, or the JVM it has become, or, for the first moments after "up" started it, the
+# forked copy of this script that has not yet run the launcher.
 running() {
   local pid; pid="$(pid_of "$1")"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "mesh-node"
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null &&
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -e "mesh-node" -e "cluster.sh"
 }
 
 port_in_use() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
