@@ -12,7 +12,10 @@ import io.meshwork.node.config.NodeSettings;
 import io.meshwork.node.management.ManagementHttps;
 import io.meshwork.node.endpoint.EndpointBinding;
 import io.meshwork.node.config.EndpointSettings;
+import io.meshwork.node.endpoint.ConnectionAdmission;
+import io.meshwork.node.endpoint.EndpointContext;
 import io.meshwork.node.endpoint.EventLoopEndpoint;
+import io.meshwork.node.endpoint.NodeMemory;
 import io.meshwork.node.endpoint.RemoteReplies;
 import io.meshwork.node.endpoint.TcpEndpoint;
 import io.meshwork.node.hosting.ServiceHosting;
@@ -154,13 +157,13 @@ public final class MeshNode implements AutoCloseable {
     runtime.startsAlone(
         settings.seedNodes().isEmpty()
             && !DiscoverySettings.fromConfig(system.settings().config()).bootstrap());
-    CompletionStage<EndpointBinding> binding =
-        bind(system, settings.endpoint(), runtime, remoteReplies);
+    EndpointContext endpoints = endpointContext(runtime, remoteReplies, settings);
+    CompletionStage<EndpointBinding> binding = bind(system, settings.endpoint(), endpoints);
     // The services' dedicated ports, if any: the same endpoint, one port per service.
     Map<String, CompletionStage<EndpointBinding>> dedicated = new TreeMap<>();
     for (String service : settings.endpoint().servicePorts().keySet()) {
       dedicated.put(
-          service, bind(system, settings.endpoint().forService(service), runtime, remoteReplies));
+          service, bind(system, settings.endpoint().forService(service), endpoints));
     }
     CompletableFuture<Map<String, InetSocketAddress>> serviceEndpoints =
         CompletableFuture.completedFuture(new TreeMap<>());
@@ -316,18 +319,53 @@ public final class MeshNode implements AutoCloseable {
             system.executionContext());
   }
 
+  /**
+   * What the node's endpoints share: its memory budget for clients and its admission of
+   * connections, built once, before any endpoint binds.
+   */
+  private static EndpointContext endpointContext(
+      NodeRuntime runtime, RemoteReplies remoteReplies, NodeSettings settings) {
+    EndpointSettings endpoint = settings.endpoint();
+    NodeMemory memory = new NodeMemory(endpoint.budgets().nodeBytes(), runtime.connections());
+    ConnectionAdmission admission =
+        new ConnectionAdmission(runtime, endpoint, runtime.clientAuth() != null);
+    if (runtime.metrics() != null) {
+      runtime.metrics().clientMemory(memory::held, memory.budget());
+    }
+    log.info(
+        "Client budgets: {} MiB for the node, {} KiB per connection (meshwork.endpoint.memory; heap"
+            + " {} MiB)",
+        endpoint.budgets().nodeBytes() >> 20,
+        endpoint.budgets().connectionBytes() >> 10,
+        Runtime.getRuntime().maxMemory() >> 20);
+    if (admission.loopbackOnly() && !isLoopback(endpoint.host())) {
+      log.warn(
+          "Protected mode: client authentication is off, so clients from addresses other than"
+              + " loopback are refused, although the endpoint listens on {}. Turn meshwork.auth on"
+              + " (MESH_AUTH), or set meshwork.endpoint.protected-mode = off (MESH_PROTECTED_MODE)"
+              + " on a network you trust",
+          endpoint.host());
+    }
+    return new EndpointContext(runtime, remoteReplies, memory, admission);
+  }
+
+  private static boolean isLoopback(String host) {
+    try {
+      return java.net.InetAddress.getByName(host).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
+  }
+
   private static CompletionStage<EndpointBinding> bind(
-      ActorSystem<?> system,
-      EndpointSettings settings,
-      NodeRuntime runtime,
-      RemoteReplies remoteReplies) {
+      ActorSystem<?> system, EndpointSettings settings, EndpointContext context) {
     if (settings.tls().enabled()) {
       // TLS runs on Pekko Streams' TLS stage, on Pekko IO; the event loops serve plain TCP only.
-      return TcpEndpoint.bind(system, settings, runtime, remoteReplies);
+      return TcpEndpoint.bind(system, settings, context);
     }
     return switch (settings.transport()) {
-      case EVENT_LOOP -> EventLoopEndpoint.bind(system, settings, runtime, remoteReplies);
-      case PEKKO_IO -> TcpEndpoint.bind(system, settings, runtime, remoteReplies);
+      case EVENT_LOOP -> EventLoopEndpoint.bind(system, settings, context);
+      case PEKKO_IO -> TcpEndpoint.bind(system, settings, context);
     };
   }
 

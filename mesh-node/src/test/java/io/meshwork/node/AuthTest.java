@@ -258,7 +258,10 @@ class AuthTest {
     Reply reply = callOn(TestNodes.endpoint(router), request);
     assertThat(reply.getStatus()).as(reply.getError()).isEqualTo(Status.OK);
     String seen = StringValue.parseFrom(reply.getPayload()).getValue();
-    assertThat(seen).contains("headers={trace=t-1}").doesNotContain(NARROW_TOKEN, "authorization");
+    // The node stamps who called: the authenticated client's name, which services key limits by.
+    assertThat(seen)
+        .contains("headers={meshwork-client=narrow, trace=t-1}")
+        .doesNotContain(NARROW_TOKEN, "authorization");
 
     // The header's name in another case counts, and is removed too.
     Request capitalized =
@@ -270,8 +273,16 @@ class AuthTest {
     Reply again = callOn(TestNodes.endpoint(router), capitalized);
     assertThat(again.getStatus()).as(again.getError()).isEqualTo(Status.OK);
     assertThat(StringValue.parseFrom(again.getPayload()).getValue())
-        .contains("headers={trace=t-2}")
+        .contains("headers={meshwork-client=narrow, trace=t-2}")
         .doesNotContain(NARROW_TOKEN);
+
+    // A client cannot pass itself off as another: its own meshwork-client header is replaced.
+    Request forged =
+        request.toBuilder().putHeaders("meshwork-client", "admin").build();
+    Reply stamped = callOn(TestNodes.endpoint(router), forged);
+    assertThat(StringValue.parseFrom(stamped.getPayload()).getValue())
+        .contains("meshwork-client=narrow")
+        .doesNotContain("admin");
   }
 
   @Test

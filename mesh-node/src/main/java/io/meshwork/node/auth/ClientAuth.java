@@ -2,6 +2,7 @@ package io.meshwork.node.auth;
 
 import io.meshwork.node.config.AuthSettings;
 import io.meshwork.protocol.v1.Status;
+import io.meshwork.service.CallerIdentity;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -129,18 +130,29 @@ public final class ClientAuth {
       lastClient = client;
       return client;
     }
+
+    /**
+     * The headers a service sees, once {@link #check} has passed: without the token, so that no
+     * service (e.g. proxy, which passes headers on to HTTP back ends) can see or forward it, and
+     * with the client's name in {@link CallerIdentity#HEADER} (replacing any value the request
+     * brought: only the node says who called).
+     */
+    public Map<String, String> stamped(Map<String, String> headers) {
+      Client client = lastClient; // the client check() has just let through
+      if (headers.size() == 1) {
+        return client.identity; // only the token: no map built per call
+      }
+      Map<String, String> copy = new HashMap<>(headers);
+      copy.keySet().removeIf(name -> name.equalsIgnoreCase(header));
+      copy.put(CallerIdentity.HEADER, client.name);
+      return Map.copyOf(copy);
+    }
   }
 
-  /**
-   * The headers a service sees: without the token, so that no service (e.g. proxy, which passes
-   * headers on to HTTP back ends) can see or forward it.
-   */
-  public Map<String, String> withoutToken(Map<String, String> headers) {
-    if (headers.size() == 1) {
-      return Map.of(); // only the token (check() has passed, so it is there)
-    }
+  /** The headers without a {@link CallerIdentity#HEADER} a client sent (it is the node's to set). */
+  public static Map<String, String> withoutIdentity(Map<String, String> headers) {
     Map<String, String> copy = new HashMap<>(headers);
-    copy.keySet().removeIf(name -> name.equalsIgnoreCase(header));
+    copy.remove(CallerIdentity.HEADER);
     return Map.copyOf(copy);
   }
 
@@ -166,6 +178,7 @@ public final class ClientAuth {
   /** A client with its permissions, ready for the per-request check. */
   private static final class Client {
     final String name;
+    final Map<String, String> identity;
     final byte[] tokenSha256;
     final boolean everything;
     final Set<String> services;
@@ -173,6 +186,7 @@ public final class ClientAuth {
 
     Client(AuthSettings.Client c) {
       this.name = c.name();
+      this.identity = Map.of(CallerIdentity.HEADER, c.name());
       this.tokenSha256 = c.tokenSha256();
       boolean all = false;
       java.util.HashSet<String> whole = new java.util.HashSet<>();

@@ -25,6 +25,7 @@ public record EndpointSettings(
     String dedicatedService,
     int maxOutboxBytes,
     Limits limits,
+    ClientBudgets budgets,
     TlsSettings tls) {
 
   /**
@@ -54,6 +55,7 @@ public record EndpointSettings(
 
   public EndpointSettings {
     java.util.Objects.requireNonNull(tls, "tls");
+    java.util.Objects.requireNonNull(budgets, "budgets");
     servicePorts = Collections.unmodifiableMap(new TreeMap<>(servicePorts));
   }
 
@@ -82,6 +84,7 @@ public record EndpointSettings(
         service,
         maxOutboxBytes,
         limits,
+        budgets,
         tls);
   }
 
@@ -139,6 +142,7 @@ public record EndpointSettings(
       throw new IllegalArgumentException(
           "meshwork.endpoint.max-in-flight-per-connection: " + maxInFlight + " (expected: > 0)");
     }
+    int readBuffer = readBuffer(c);
     return new EndpointSettings(
         host,
         port,
@@ -149,12 +153,13 @@ public record EndpointSettings(
         c.getInt("backlog"),
         Transport.parse(c.getString("transport")),
         eventLoopDispatcher,
-        readBuffer(c),
+        readBuffer,
         positive(c, "close-linger"),
         servicePorts(c.getConfig("service-ports"), port),
         null,
         outbox(c),
         Limits.fromConfig(c),
+        ClientBudgets.fromConfig(c, (int) maxFrame, readBuffer, Runtime.getRuntime().maxMemory()),
         TlsSettings.fromConfig("meshwork.endpoint.tls", c.getConfig("tls"), false));
   }
 

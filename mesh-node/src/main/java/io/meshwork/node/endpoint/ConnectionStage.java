@@ -14,6 +14,7 @@ import io.meshwork.protocol.framing.FrameException;
 import io.meshwork.protocol.framing.ArrayFrameParser;
 import io.meshwork.protocol.v1.Request;
 import io.meshwork.protocol.v1.Status;
+import io.meshwork.service.CallerIdentity;
 import io.meshwork.service.internal.CallMessage;
 import io.meshwork.service.internal.CallResult;
 import io.meshwork.service.internal.CallResultBatch;
@@ -71,15 +72,21 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
   private final EndpointSettings settings;
   private final NodeRuntime runtime;
   private final RemoteReplies remoteReplies;
+  private final NodeMemory memory;
+  private final ConnectionAdmission.Permit permit;
   private final Inlet<ByteString> in = Inlet.create("Connection.bytes");
   private final Outlet<ByteString> out = Outlet.create("Connection.replies");
   private final FlowShape<ByteString, ByteString> shape =
       FlowShape.of(in, out);
 
-  ConnectionStage(EndpointSettings settings, NodeRuntime runtime, RemoteReplies remoteReplies) {
+  /** One connection's stage; {@code permit} is its place at the node, released when it closes. */
+  ConnectionStage(
+      EndpointSettings settings, EndpointContext context, ConnectionAdmission.Permit permit) {
     this.settings = settings;
-    this.runtime = runtime;
-    this.remoteReplies = remoteReplies;
+    this.runtime = context.runtime();
+    this.remoteReplies = context.remoteReplies();
+    this.memory = context.memory();
+    this.permit = permit;
   }
 
   @Override
@@ -109,6 +116,24 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     private final int maxNodeInFlight = settings.limits().maxInFlightPerNode();
     private final long idleNanos = settings.limits().idleTimeout().toNanos();
     private final long stallNanos = settings.limits().writeStallTimeout().toNanos();
+    private final long frameNanos = settings.budgets().frameTimeout().toNanos();
+    private final long firstRequestNanos = settings.budgets().firstRequestTimeout().toNanos();
+    private final int maxHeaders = settings.budgets().maxHeaders();
+    private final int maxHeaderBytes = settings.budgets().maxHeaderBytes();
+    /** The bytes this connection holds, against its budget and the node's. */
+    private final ConnectionLedger ledger =
+        new ConnectionLedger(memory, settings.budgets().connectionBytes());
+    /** The array of the last read: a frame in it is a slice of it (else an assembled one). */
+    private byte[] readArray;
+    /** When the frame being received began to arrive (nanoTime), 0 when none is. */
+    private long frameStartedAt;
+    /** By when the first complete request must have come (nanoTime), 0 once it has. */
+    private long firstRequestBy;
+    /** Waiting in NodeMemory for the node to get back under budget. */
+    private boolean awaitingMemory;
+    private Runnable memoryWake;
+    /** This event's answer of NodeMemory: may this connection's calls be admitted. */
+    private boolean memoryAdmits = true;
     private final LongAdder nodeInFlight = runtime.inFlight();
     /** The node's metrics; null when they are off (no work per call). */
     private final NodeMetrics metrics = runtime.metrics();
@@ -118,7 +143,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     private String lastService;
     private String lastMethod;
     private MethodMeters lastMeters;
-    /** When the last bytes were read or the last reply was handed out; for the idle timeout. */
+    /** When the last complete request was read or reply handed out; for the idle timeout. */
     private long lastActivity = System.nanoTime();
     /** When replies were handed to the socket side that has not asked for more since; 0: none. */
     private long waitingSince;
@@ -158,12 +183,13 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
           new AbstractInHandler() {
             @Override
             public void onPush() {
-              lastActivity = System.nanoTime();
               // The read's own array when it is one (no copy); frames are parsed in place.
               byte[] bytes = grab(in).toArrayUnsafe();
               if (metrics != null) {
                 metrics.received(bytes.length); // once per read, not per frame
               }
+              ledger.read(bytes.length);
+              readArray = bytes;
               parser.offer(bytes, 0, bytes.length);
               processFrames();
             }
@@ -180,6 +206,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
             @Override
             public void onPull() {
               waitingSince = 0;
+              ledger.writing(0); // the last batch is written
               flush();
               // Room in the outbox again: take the frames that were waiting for it.
               processFrames();
@@ -198,29 +225,44 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
                       })
                   .ref());
       connectionNumber = remoteReplies.register(replyTo);
-      runtime.connections().incrementAndGet();
+      AsyncCallback<BoxedUnit> wakeCallback =
+          createAsyncCallback(
+              unit -> {
+                awaitingMemory = false;
+                processFrames();
+              });
+      memoryWake = () -> wakeCallback.invoke(BoxedUnit.UNIT);
       AsyncCallback<BoxedUnit> drainCallback = createAsyncCallback(unit -> drain());
       drainHook = () -> drainCallback.invoke(BoxedUnit.UNIT);
       runtime.onDrain(drainHook);
       if (!runtime.opened()) {
         // A node still starting reads no request until it can serve (its services routable, the
         // listings settled): the client waits a moment rather than getting "not known yet".
-        AsyncCallback<BoxedUnit> openCallback = createAsyncCallback(unit -> processFrames());
+        AsyncCallback<BoxedUnit> openCallback =
+            createAsyncCallback(
+                unit -> {
+                  firstRequestBy = System.nanoTime() + firstRequestNanos; // reading starts now
+                  processFrames();
+                });
         openHook = () -> openCallback.invoke(BoxedUnit.UNIT);
         runtime.onOpen(openHook);
+      } else {
+        firstRequestBy = System.nanoTime() + firstRequestNanos;
       }
-      long check = Math.min(idleNanos == 0 ? Long.MAX_VALUE : idleNanos, stallNanos == 0 ? Long.MAX_VALUE : stallNanos);
-      if (check != Long.MAX_VALUE) {
-        // Checked a few times per timeout: a connection close happens within 1.25 x the timeout.
-        Duration period = Duration.ofNanos(Math.max(check / 4, TimeUnit.MILLISECONDS.toNanos(50)));
-        scheduleWithFixedDelay(HOUSEKEEPING_TIMER, period, period);
+      long check = Math.min(frameNanos, firstRequestNanos);
+      for (long timeout : new long[] {idleNanos, stallNanos}) {
+        if (timeout > 0) {
+          check = Math.min(check, timeout);
+        }
       }
+      // Checked a few times per timeout: a connection close happens within 1.25 x the timeout.
+      Duration period = Duration.ofNanos(Math.max(check / 4, TimeUnit.MILLISECONDS.toNanos(50)));
+      scheduleWithFixedDelay(HOUSEKEEPING_TIMER, period, period);
       pullIfRoom();
     }
 
     @Override
     public void postStop() {
-      runtime.connections().decrementAndGet();
       runtime.removeDrainHook(drainHook);
       if (openHook != null) {
         runtime.removeOpenHook(openHook);
@@ -233,6 +275,8 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
               cancel(call, "the client's connection closed");
             }
           });
+      ledger.close();
+      permit.release();
     }
 
     /** Tells the instance serving a stream that nobody wants the rest of it. */
@@ -262,27 +306,46 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       long now = System.nanoTime(); // one clock read for every frame of this read
       // The node's room for more calls, read once per event (a sum of a few striped counters).
       allowance = maxNodeInFlight - nodeInFlight.sum();
-      while (!closeAfterFlush && hasRoom()) {
-        try {
-          if (!parser.next()) {
-            break;
+      memoryAdmits = memory.admits(ledger.held());
+      try {
+        while (!closeAfterFlush && hasRoom()) {
+          try {
+            if (!parser.next()) {
+              break;
+            }
+          } catch (FrameException e) {
+            sendBatches(); // the calls before the bad bytes are still answered... until the close
+            protocolError(e.getMessage());
+            return;
           }
-        } catch (FrameException e) {
-          sendBatches(); // the calls before the bad bytes are still answered... until the close
-          protocolError(e.getMessage());
+          onFrame(now);
+        }
+        sendBatches();
+        if (inputDone && parser.buffered() > 0 && hasRoom() && !closeAfterFlush) {
+          protocolError(
+              "connection closed inside a frame (" + parser.buffered() + " bytes of it received)");
           return;
         }
-        onFrame(now);
+        flushIfReady();
+        pullIfRoom();
+        completeIfDone();
+      } finally {
+        settle(now);
       }
-      sendBatches();
-      if (inputDone && parser.buffered() > 0 && hasRoom() && !closeAfterFlush) {
-        protocolError(
-            "connection closed inside a frame (" + parser.buffered() + " bytes of it received)");
-        return;
+    }
+
+    /** At the end of every event: what the connection holds now, reported to the node. */
+    private void settle(long now) {
+      if (parser.needsInput()) {
+        ledger.readConsumed();
       }
-      flushIfReady();
-      pullIfRoom();
-      completeIfDone();
+      ledger.assembly(parser.assemblyBytes());
+      if (!parser.inFrame()) {
+        frameStartedAt = 0;
+      } else if (frameStartedAt == 0 || !hasBeenPulled(in)) {
+        frameStartedAt = now; // the frame's clock runs only while the node waits for its bytes
+      }
+      ledger.sync();
     }
 
     /** The byte stream cannot be resynchronised: one error reply with id 0, then close. */
@@ -308,6 +371,35 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       return inFlight.size() < maxInFlight && outbox.size() < maxInFlight && outboxBytes < maxOutboxBytes;
     }
 
+    /**
+     * A request's headers within max-headers and max-header-bytes (names and values, UTF-8): null,
+     * else the BAD_REQUEST message naming the limit.
+     */
+    private String headersTooLarge(Map<String, String> headers) {
+      if (headers.isEmpty()) {
+        return null;
+      }
+      if (headers.size() > maxHeaders) {
+        return "headers: "
+            + headers.size()
+            + " entries (expected: at most "
+            + maxHeaders
+            + ", meshwork.endpoint.max-headers)";
+      }
+      long bytes = 0;
+      for (Map.Entry<String, String> e : headers.entrySet()) {
+        bytes += utf8Length(e.getKey()) + utf8Length(e.getValue());
+      }
+      if (bytes > maxHeaderBytes) {
+        return "headers: "
+            + bytes
+            + " bytes of names and values (expected: at most "
+            + maxHeaderBytes
+            + ", meshwork.endpoint.max-header-bytes)";
+      }
+      return null;
+    }
+
     private void onFrame(long now) {
       long id;
       String service;
@@ -318,6 +410,8 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       byte[] frame = parser.frameArray();
       int offset = parser.frameOffset();
       int length = parser.frameLength();
+      firstRequestBy = 0;
+      lastActivity = now; // only complete requests count as activity
       if (fields.parse(frame, offset, length)) {
         // The usual request, parsed in place with no generated objects (see RequestFields).
         id = fields.id;
@@ -381,6 +475,14 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
                 id, Status.BAD_REQUEST, "service: \"\" (expected: the name of a service on this endpoint)"));
         return;
       }
+      String tooLarge = headersTooLarge(headers);
+      if (tooLarge != null) {
+        if (metrics != null) {
+          refused(metrics.unknown(), Status.BAD_REQUEST, now);
+        }
+        enqueue(failure(id, Status.BAD_REQUEST, tooLarge));
+        return;
+      }
       if (auth != null) {
         ClientAuth.Denial denial = auth.check(headers, service, method);
         if (denial != null) {
@@ -391,7 +493,9 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
           enqueue(failure(id, denial.status(), denial.message()));
           return;
         }
-        headers = clientAuth.withoutToken(headers);
+        headers = auth.stamped(headers); // the token out, the client's name in
+      } else if (!headers.isEmpty() && headers.containsKey(CallerIdentity.HEADER)) {
+        headers = ClientAuth.withoutIdentity(headers); // only the node says who called
       }
       RoutingTable table = runtime.routingTable();
       ServiceRoutes routes = table.services().get(service);
@@ -420,6 +524,15 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
                     + " on another node"));
         return;
       }
+      if (!memoryAdmits) {
+        // The node holds more than its budget for clients, and this connection more than its
+        // fair share: shed, as above (the connections under their share are still served).
+        if (metrics != null) {
+          refused(metersOf(service, method), Status.OVERLOADED, now);
+        }
+        enqueue(failure(id, Status.OVERLOADED, overBudget()));
+        return;
+      }
       allowance--;
       long timeout =
           deadlineMs == 0
@@ -429,6 +542,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
                   TimeUnit.MILLISECONDS.toNanos(Integer.toUnsignedLong(deadlineMs)), maxDeadlineNanos);
       InFlight.Call call = inFlight.add(nextCallId(), id, now + timeout);
       call.instance = instance;
+      call.chunk = ledger.forCall(frame == readArray, length);
       nodeInFlight.increment();
       call.nodeInFlight = nodeInFlight;
       if (metrics != null) {
@@ -467,6 +581,18 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
               // A call to another node replies through the node's one remote reply path.
               local ? replyTo : remoteReplies.ref()),
           local);
+    }
+
+    private String overBudget() {
+      return "the node holds "
+          + memory.held()
+          + " bytes for its clients, over its budget of "
+          + memory.budget()
+          + " (meshwork.endpoint.memory.node-budget), and this connection holds "
+          + ledger.held()
+          + ", more than its fair share of "
+          + memory.fairShare()
+          + "; retry later or on another node";
     }
 
     /** The meters of a routed call: this connection's last ones, or the node's by name. */
@@ -616,6 +742,28 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
      */
     private void housekeeping() {
       long now = System.nanoTime();
+      if (frameStartedAt != 0 && !hasBeenPulled(in)) {
+        frameStartedAt = now; // the node is not reading (backpressure): not the client's time
+      }
+      if (frameStartedAt != 0 && now - frameStartedAt > frameNanos) {
+        protocolError(
+            "a frame was not complete "
+                + TimeUnit.NANOSECONDS.toMillis(frameNanos)
+                + " ms after it began ("
+                + parser.buffered()
+                + " bytes of it received; meshwork.endpoint.frame-timeout)");
+        settle(now);
+        return;
+      }
+      if (firstRequestBy != 0 && now - firstRequestBy > 0 && !parser.inFrame()) {
+        log().debug("Closing a client connection that sent no request (first-request-timeout)");
+        closeAfterFlush = true;
+        if (!isClosed(in)) {
+          cancel(in);
+        }
+        completeIfDone();
+        return;
+      }
       if (stallNanos > 0 && waitingSince != 0 && now - waitingSince > stallNanos) {
         log().info(
             "Closing a client connection: its replies have waited {} ms for the client to read them"
@@ -665,8 +813,14 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
           && runtime.opened()
           && !hasBeenPulled(in)
           && !isClosed(in)
-          && hasRoom()) {
-        pull(in);
+          && hasRoom()
+          && ledger.underBudget()) { // else: read again when its calls end or replies go out
+        if (memory.admits(ledger.held())) {
+          pull(in);
+        } else if (!awaitingMemory) {
+          awaitingMemory = true; // read again when the node is back under budget
+          memory.await(memoryWake);
+        }
       }
     }
 
@@ -678,6 +832,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     private void enqueue(ByteString frame) {
       outbox.add(frame);
       outboxBytes += frame.size();
+      ledger.queued(frame.size());
     }
 
     private void flushIfReady() {
@@ -695,6 +850,8 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       while (!outbox.isEmpty()) {
         batch = batch.concat(outbox.poll());
       }
+      ledger.queued(-outboxBytes);
+      ledger.writing(batch.size());
       outboxBytes = 0;
       if (metrics != null) {
         metrics.sent(batch.size()); // once per write
@@ -716,6 +873,17 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
 
     private org.apache.pekko.event.LoggingAdapter log() {
       return org.apache.pekko.event.Logging.getLogger(materializer().system(), ConnectionStage.class);
+    }
+
+    private static int utf8Length(String s) {
+      int n = s.length();
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        if (c >= 0x80) {
+          n += c >= 0x800 && !Character.isSurrogate(c) ? 2 : 1;
+        }
+      }
+      return n;
     }
 
     private ByteString failure(long clientId, Status status, String error) {

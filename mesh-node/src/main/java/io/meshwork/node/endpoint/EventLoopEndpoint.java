@@ -1,6 +1,5 @@
 package io.meshwork.node.endpoint;
 
-import io.meshwork.node.NodeRuntime;
 import io.meshwork.node.config.EndpointSettings;
 import io.meshwork.node.transport.ChannelStage;
 import io.meshwork.node.transport.EventLoop;
@@ -14,7 +13,6 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -65,12 +63,11 @@ public final class EventLoopEndpoint {
   public static CompletionStage<EndpointBinding> bind(
       ActorSystem<?> system,
       EndpointSettings settings,
-      NodeRuntime runtime,
-      RemoteReplies remoteReplies) {
+      EndpointContext context) {
     CompletableFuture<EndpointBinding> bound = new CompletableFuture<>();
     String dispatcher = settings.eventLoopDispatcher();
     system.systemActorOf(
-        acceptor(system, settings, runtime, remoteReplies, bound),
+        acceptor(system, settings, context, bound),
         settings.dedicated() ? "meshwork-endpoint-" + settings.dedicatedService() : "meshwork-endpoint",
         DispatcherSelector.fromConfig(dispatcher));
     return bound;
@@ -79,8 +76,7 @@ public final class EventLoopEndpoint {
   private static Behavior<Command> acceptor(
       ActorSystem<?> system,
       EndpointSettings settings,
-      NodeRuntime runtime,
-      RemoteReplies remoteReplies,
+      EndpointContext context,
       CompletableFuture<EndpointBinding> bound) {
     return Behaviors.setup(
         ctx -> {
@@ -106,7 +102,7 @@ public final class EventLoopEndpoint {
                     "cannot listen on " + settings.host() + ":" + settings.port() + ": " + e.getMessage(), e));
             return Behaviors.stopped();
           }
-          Acceptor accepting = new Acceptor(system, settings, runtime, remoteReplies, server, loop);
+          Acceptor accepting = new Acceptor(system, settings, context, server, loop);
           accepting.key = loop.register(server, SelectionKey.OP_ACCEPT, accepting);
           CompletableFuture<Void> unbound = new CompletableFuture<>();
           bound.complete(
@@ -135,28 +131,25 @@ public final class EventLoopEndpoint {
     private final EventLoop loop;
     private final EventLoopGroup group;
     private final Materializer materializer;
-    private final Flow<ByteString, ByteString, NotUsed> connection;
     private final int readBufferSize;
     private final Duration linger;
-    private final NodeRuntime runtime;
+    private final EndpointContext context;
     private final EndpointSettings settings;
     SelectionKey key;
 
     Acceptor(
         ActorSystem<?> system,
         EndpointSettings settings,
-        NodeRuntime runtime,
-        RemoteReplies remoteReplies,
+        EndpointContext context,
         ServerSocketChannel server,
         EventLoop loop) {
       this.system = system;
-      this.runtime = runtime;
+      this.context = context;
       this.settings = settings;
       this.server = server;
       this.loop = loop;
       this.group = loop.group();
       this.materializer = loopMaterializer(system, settings.eventLoopDispatcher());
-      this.connection = Flow.fromGraph(new ConnectionStage(settings, runtime, remoteReplies));
       this.readBufferSize = settings.readBufferBytes();
       this.linger = settings.closeLinger();
     }
@@ -183,23 +176,43 @@ public final class EventLoopEndpoint {
     }
 
     private void start(SocketChannel channel) {
-      if (ConnectionLimit.refuse(runtime, settings, channel)) {
-        return;
-      }
+      ConnectionAdmission.Permit permit = null;
       try {
+        InetSocketAddress remote = (InetSocketAddress) channel.getRemoteAddress();
+        ConnectionAdmission.Decision decision = context.admission().admit(remote);
+        if (decision instanceof ConnectionAdmission.Refusal refusal) {
+          refuse(channel, refusal);
+          return;
+        }
+        permit = (ConnectionAdmission.Permit) decision;
         channel.configureBlocking(false);
         channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        log.debug("Client connected from {}", channel.getRemoteAddress());
+        log.debug("Client connected from {}", remote);
         Flow.fromGraph(new ChannelStage(channel, group.next(), readBufferSize, linger))
-            .join(connection)
+            .join(Flow.fromGraph(new ConnectionStage(settings, context, permit)))
             .run(materializer);
       } catch (IOException | RuntimeException e) {
+        if (permit != null) {
+          permit.release();
+        }
         log.warn("Could not start a client connection: {}", e.toString());
         try {
           channel.close();
         } catch (IOException ignored) {
           // nothing more to do for this connection
         }
+      }
+    }
+
+    /** Sends the refusal (a fresh socket's buffer takes it whole), if any, and closes. */
+    private static void refuse(SocketChannel channel, ConnectionAdmission.Refusal refusal) {
+      try (channel) {
+        if (refusal.reply() != null) {
+          channel.configureBlocking(false);
+          channel.write(refusal.reply().asByteBuffer());
+        }
+      } catch (IOException e) {
+        // the client is gone already
       }
     }
 

@@ -53,8 +53,15 @@ final class InFlight {
     private Call prev;
     private Call next;
 
+    /** The bytes of the read the request came in, held until the call ends. */
+    ConnectionLedger.Chunk chunk;
+
     /** The call is answered or abandoned: it no longer counts against its instance. */
     void release() {
+      if (chunk != null) {
+        chunk.release();
+        chunk = null;
+      }
       if (outstanding != null) {
         outstanding.decrementAndGet();
         outstanding = null;

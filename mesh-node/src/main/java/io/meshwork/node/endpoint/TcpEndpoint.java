@@ -1,6 +1,5 @@
 package io.meshwork.node.endpoint;
 
-import io.meshwork.node.NodeRuntime;
 import io.meshwork.node.config.EndpointSettings;
 import io.meshwork.node.config.TlsSettings;
 import io.meshwork.node.tls.TlsContexts;
@@ -37,21 +36,18 @@ public final class TcpEndpoint {
   public static CompletionStage<EndpointBinding> bind(
       ActorSystem<?> system,
       EndpointSettings settings,
-      NodeRuntime runtime,
-      RemoteReplies remoteReplies) {
-    Flow<ByteString, ByteString, NotUsed> connection =
-        Flow.fromGraph(new ConnectionStage(settings, runtime, remoteReplies));
+      EndpointContext context) {
     List<Inet.SocketOption> options = List.of();
     Source<Tcp.IncomingConnection, CompletionStage<Tcp.ServerBinding>> connections;
     if (settings.tls().enabled()) {
       TlsSettings tls = settings.tls();
-      SSLContext context = TlsContexts.create(tls);
+      SSLContext sslContext = TlsContexts.create(tls);
       connections =
           Tcp.get(system)
               .bindWithTls(
                   settings.host(),
                   settings.port(),
-                  () -> TlsContexts.serverEngine(context, tls),
+                  () -> TlsContexts.serverEngine(sslContext, tls),
                   settings.backlog(),
                   options,
                   Optional.empty(),
@@ -75,22 +71,26 @@ public final class TcpEndpoint {
             Sink.foreach(
                 incoming -> {
                   log.debug("Client connected from {}", incoming.remoteAddress());
-                  if (runtime.refusesConnections()) {
-                    // Starting, while other nodes serve: closed unread (see NodeRuntime).
-                    incoming.handleWith(
-                        Flow.fromSinkAndSourceCoupled(Sink.cancelled(), Source.empty()), system);
-                    return;
-                  }
-                  if (runtime.connections().get() >= settings.limits().maxConnections()) {
-                    // One OVERLOADED reply with id 0, then the connection closes.
+                  ConnectionAdmission.Decision decision =
+                      context.admission().admit(incoming.remoteAddress());
+                  if (decision instanceof ConnectionAdmission.Refusal refusal) {
+                    // One reply saying why (none while starting: closed unread), then closed.
+                    Source<ByteString, NotUsed> reply =
+                        refusal.reply() == null ? Source.empty() : Source.single(refusal.reply());
                     incoming.handleWith(
                         Flow.fromSinkAndSourceCoupled(
-                            Sink.ignore(),
-                            Source.single(ConnectionLimit.refusal(settings))),
+                            refusal.reply() == null ? Sink.cancelled() : Sink.ignore(), reply),
                         system);
                     return;
                   }
-                  incoming.handleWith(connection, system);
+                  ConnectionAdmission.Permit permit = (ConnectionAdmission.Permit) decision;
+                  try {
+                    incoming.handleWith(
+                        Flow.fromGraph(new ConnectionStage(settings, context, permit)), system);
+                  } catch (RuntimeException e) {
+                    permit.release();
+                    throw e;
+                  }
                 }))
         .run(system)
         .thenApply(

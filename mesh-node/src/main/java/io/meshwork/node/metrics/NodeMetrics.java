@@ -96,6 +96,18 @@ public final class NodeMetrics implements AutoCloseable {
     this.unknown = new ServiceMeters(UNKNOWN_SERVICE);
   }
 
+  /** The bytes client connections hold ({@code held}) and the node's budget for them. */
+  public void clientMemory(java.util.function.LongSupplier held, long budget) {
+    Gauge.builder("meshwork.client.memory.held", held, h -> h.getAsLong())
+        .description("Bytes held for client connections: requests in flight, partial frames, replies")
+        .baseUnit("bytes")
+        .register(registry);
+    Gauge.builder("meshwork.client.memory.budget", () -> budget)
+        .description("The node's budget for bytes held for clients (meshwork.endpoint.memory)")
+        .baseUnit("bytes")
+        .register(registry);
+  }
+
   private static double countMembers(Cluster cluster, String status) {
     int n = 0;
     for (Member member : cluster.state().getMembers()) {

@@ -47,7 +47,7 @@ public final class FuzzOracle {
     Set<Status> allowed;
     ByteString echo = null;
     boolean stream = false;
-    if (service.isEmpty()) {
+    if (service.isEmpty() || headersOverLimits(request.getHeadersMap())) {
       allowed = EnumSet.of(Status.BAD_REQUEST);
     } else if (!FuzzInputs.SERVICES.containsKey(service)) {
       allowed = EnumSet.of(Status.NOT_FOUND);
@@ -65,6 +65,20 @@ public final class FuzzOracle {
       allowed.add(Status.DEADLINE_EXCEEDED);
     }
     add(new Owed(request.getId(), allowed, echo, stream, input));
+  }
+
+  /** The node's default meshwork.endpoint.max-headers and max-header-bytes (protocol/README.md). */
+  static final int MAX_HEADERS = 64;
+
+  static final int MAX_HEADER_BYTES = 16 * 1024;
+
+  private static boolean headersOverLimits(java.util.Map<String, String> headers) {
+    long bytes = 0;
+    for (java.util.Map.Entry<String, String> e : headers.entrySet()) {
+      bytes += e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+      bytes += e.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    }
+    return headers.size() > MAX_HEADERS || bytes > MAX_HEADER_BYTES;
   }
 
   private void add(Owed o) {

@@ -23,8 +23,6 @@ import java.util.Arrays;
  * (the byte stream cannot be resynchronised). Not thread-safe.
  */
 public final class ArrayFrameParser {
-  private static final int FIRST_ASSEMBLY_BYTES = 64 * 1024;
-
   private final int maxFrameBytes;
 
   // The array being parsed: [pos, limit) not yet consumed.
@@ -80,6 +78,19 @@ public final class ArrayFrameParser {
   /** Bytes received but not yet returned as frames, prefixes included. */
   public int buffered() {
     return (limit - pos) + prefixBytes + (assembly == null ? 0 : assemblyPrefixBytes + filled);
+  }
+
+  /**
+   * Bytes this parser holds of its own: the array a frame split across offered arrays is being
+   * assembled in (its capacity, at most twice what has arrived). Offered arrays are the caller's.
+   */
+  public int assemblyBytes() {
+    return assembly == null ? 0 : assembly.length;
+  }
+
+  /** True while a frame has begun (some of its prefix or body arrived) but is not complete. */
+  public boolean inFrame() {
+    return prefixBytes > 0 || assembly != null;
   }
 
   /** Drops everything buffered, e.g. after a framing error. */
@@ -138,7 +149,9 @@ public final class ArrayFrameParser {
     }
     bodyLength = length;
     assemblyPrefixBytes = lengthBytes;
-    assembly = new byte[Math.min(length, Math.max(FIRST_ASSEMBLY_BYTES, limit - pos))];
+    // Only what has arrived: a prefix announcing a large frame reserves nothing (a client could
+    // otherwise make the node hold max-frame-size per connection with a few bytes each).
+    assembly = new byte[limit - pos];
     filled = 0;
     return continueAssembly();
   }

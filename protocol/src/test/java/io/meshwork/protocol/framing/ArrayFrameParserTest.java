@@ -110,6 +110,29 @@ class ArrayFrameParserTest {
   }
 
   @Test
+  void aLargeAnnouncedFrameHoldsOnlyTheBytesThatArrived() {
+    ArrayFrameParser parser = new ArrayFrameParser(MAX);
+    byte[] prefix = {(byte) 0xc0, (byte) 0x84, 0x3d}; // 1,000,000
+    parser.offer(prefix, 0, prefix.length);
+    assertThat(parser.next()).isFalse();
+    assertThat(parser.inFrame()).isTrue();
+    assertThat(parser.assemblyBytes()).isZero();
+    long arrived = 0;
+    for (int i = 0; i < 1000; i++) {
+      byte[] body = new byte[1 + i % 7];
+      parser.offer(body, 0, body.length);
+      assertThat(parser.next()).isFalse();
+      arrived += body.length;
+      assertThat((long) parser.assemblyBytes()).isBetween(arrived, 2 * arrived);
+    }
+    parser.offer(new byte[(int) (1_000_000 - arrived)], 0, (int) (1_000_000 - arrived));
+    assertThat(parser.next()).isTrue();
+    assertThat(parser.frameLength()).isEqualTo(1_000_000);
+    assertThat(parser.inFrame()).isFalse();
+    assertThat(parser.assemblyBytes()).isZero();
+  }
+
+  @Test
   void partialFramesCountAsBufferedUntilComplete() {
     ArrayFrameParser parser = new ArrayFrameParser(MAX);
     byte[] first = {(byte) 0x90, 0x01, 7, 7, 7}; // prefix 144, then 3 body bytes
