@@ -46,6 +46,9 @@ class PartitionIT {
   private NodeProcess start(String name, int host, NodeProcess seed) {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("MESH_SERVICES", "kv,echo");
+    // The test calls the hosts from the bridge's address, not loopback; the hosts run without
+    // client authentication, so protected mode must be off (as on any trusted private network).
+    env.put("MESH_PROTECTED_MODE", "off");
     if (seed != null) {
       env.put("MESH_SEED_NODES", seed.clusterAddress());
     }

@@ -98,7 +98,8 @@ public final class NodeMetrics implements AutoCloseable {
 
   /** The bytes client connections hold ({@code held}) and the node's budget for them. */
   public void clientMemory(java.util.function.LongSupplier held, long budget) {
-    Gauge.builder("meshwork.client.memory.held", held, h -> h.getAsLong())
+    // A supplier gauge holds its function strongly (a state object would be held weakly).
+    Gauge.builder("meshwork.client.memory.held", () -> held.getAsLong())
         .description("Bytes held for client connections: requests in flight, partial frames, replies")
         .baseUnit("bytes")
         .register(registry);

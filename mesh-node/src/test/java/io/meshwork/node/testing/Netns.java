@@ -69,6 +69,11 @@ public final class Netns implements AutoCloseable {
     return subnet + host;
   }
 
+  /** The address of the test's own side of the bridge (not loopback), e.g. 10.77.5.254. */
+  public String bridgeAddress() {
+    return subnet + "254";
+  }
+
   /** The prefix that runs a command inside host {@code host}. */
   public List<String> exec(int host) {
     return List.of("ip", "netns", "exec", namespace(host));
