@@ -118,8 +118,6 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     private final long stallNanos = settings.limits().writeStallTimeout().toNanos();
     private final long frameNanos = settings.budgets().frameTimeout().toNanos();
     private final long firstRequestNanos = settings.budgets().firstRequestTimeout().toNanos();
-    private final int maxHeaders = settings.budgets().maxHeaders();
-    private final int maxHeaderBytes = settings.budgets().maxHeaderBytes();
     /** The bytes this connection holds, against its budget and the node's. */
     private final ConnectionLedger ledger =
         new ConnectionLedger(memory, settings.budgets().connectionBytes());
@@ -149,7 +147,9 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
     private long waitingSince;
 
     private final InFlight inFlight = new InFlight();
-    private final RequestFields fields = new RequestFields();
+    private final HeaderLimits headerLimits =
+        new HeaderLimits(settings.budgets().maxHeaders(), settings.budgets().maxHeaderBytes());
+    private final RequestFields fields = new RequestFields(headerLimits);
     private final String dedicatedService = settings.dedicatedService();
     /** The token check of this connection; null when authentication is off (no work per call). */
     private final ClientAuth clientAuth = runtime.clientAuth();
@@ -371,34 +371,6 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       return inFlight.size() < maxInFlight && outbox.size() < maxInFlight && outboxBytes < maxOutboxBytes;
     }
 
-    /**
-     * A request's headers within max-headers and max-header-bytes (names and values, UTF-8): null,
-     * else the BAD_REQUEST message naming the limit.
-     */
-    private String headersTooLarge(Map<String, String> headers) {
-      if (headers.isEmpty()) {
-        return null;
-      }
-      if (headers.size() > maxHeaders) {
-        return "headers: "
-            + headers.size()
-            + " entries (expected: at most "
-            + maxHeaders
-            + ", meshwork.endpoint.max-headers)";
-      }
-      long bytes = 0;
-      for (Map.Entry<String, String> e : headers.entrySet()) {
-        bytes += utf8Length(e.getKey()) + utf8Length(e.getValue());
-      }
-      if (bytes > maxHeaderBytes) {
-        return "headers: "
-            + bytes
-            + " bytes of names and values (expected: at most "
-            + maxHeaderBytes
-            + ", meshwork.endpoint.max-header-bytes)";
-      }
-      return null;
-    }
 
     private void onFrame(long now) {
       long id;
@@ -407,6 +379,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       com.google.protobuf.ByteString payload;
       int deadlineMs;
       Map<String, String> headers;
+      String headersTooLarge;
       byte[] frame = parser.frameArray();
       int offset = parser.frameOffset();
       int length = parser.frameLength();
@@ -420,6 +393,10 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
         payload = fields.payload;
         deadlineMs = fields.deadlineMs;
         headers = fields.headers;
+        headersTooLarge =
+            fields.headersExceeded()
+                ? headerLimits.violation(fields.headerCount, fields.headerBytes)
+                : null;
       } else {
         Request request;
         try {
@@ -445,6 +422,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
         deadlineMs = request.getDeadlineMs();
         // getHeadersMap() builds an empty map per call when there are no headers
         headers = request.getHeadersCount() == 0 ? Map.of() : request.getHeadersMap();
+        headersTooLarge = headerLimits.violation(headers);
       }
       if (dedicatedService != null) {
         if (service.isEmpty()) {
@@ -475,12 +453,11 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
                 id, Status.BAD_REQUEST, "service: \"\" (expected: the name of a service on this endpoint)"));
         return;
       }
-      String tooLarge = headersTooLarge(headers);
-      if (tooLarge != null) {
+      if (headersTooLarge != null) {
         if (metrics != null) {
           refused(metrics.unknown(), Status.BAD_REQUEST, now);
         }
-        enqueue(failure(id, Status.BAD_REQUEST, tooLarge));
+        enqueue(failure(id, Status.BAD_REQUEST, headersTooLarge));
         return;
       }
       if (auth != null) {
@@ -873,17 +850,6 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
 
     private org.apache.pekko.event.LoggingAdapter log() {
       return org.apache.pekko.event.Logging.getLogger(materializer().system(), ConnectionStage.class);
-    }
-
-    private static int utf8Length(String s) {
-      int n = s.length();
-      for (int i = 0; i < s.length(); i++) {
-        char c = s.charAt(i);
-        if (c >= 0x80) {
-          n += c >= 0x800 && !Character.isSurrogate(c) ? 2 : 1;
-        }
-      }
-      return n;
     }
 
     private ByteString failure(long clientId, Status status, String error) {

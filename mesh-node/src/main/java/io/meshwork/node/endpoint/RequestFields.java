@@ -31,6 +31,25 @@ final class RequestFields {
   int deadlineMs;
   /** The headers: {@code Map.of()} when there are none, else a new unmodifiable map per request. */
   Map<String, String> headers;
+  /**
+   * The headers' entries and bytes of names and values (UTF-8, as on the wire). Past the limits
+   * the remaining entries are skipped, not decoded ({@link #headers} is then empty): a request of
+   * a megabyte of headers costs a scan, not a map of thousands of strings.
+   */
+  int headerCount;
+
+  long headerBytes;
+
+  private final HeaderLimits limits;
+
+  RequestFields(HeaderLimits limits) {
+    this.limits = limits;
+  }
+
+  /** True when the last request's headers are past the limits (see {@link #headerCount}). */
+  boolean headersExceeded() {
+    return limits.exceeded(headerCount, headerBytes);
+  }
 
   private byte[] serviceBytes = new byte[0];
   private String serviceString = "";
@@ -56,6 +75,8 @@ final class RequestFields {
     payload = ByteString.EMPTY;
     deadlineMs = 0;
     headers = Map.of();
+    headerCount = 0;
+    headerBytes = 0;
     HashMap<String, String> collected = null;
     while (pos < limit) {
       long tag = varint();
@@ -115,6 +136,12 @@ final class RequestFields {
             return false;
           }
           int end = pos + len;
+          headerCount++;
+          if (limits.exceeded(headerCount, headerBytes)) {
+            headerBytes += len; // past a limit already: counted (about), never decoded
+            pos = end;
+            continue;
+          }
           if (!headerEntry(end)) {
             return false;
           }
@@ -129,7 +156,9 @@ final class RequestFields {
         }
       }
     }
-    if (collected != null) {
+    if (headersExceeded()) {
+      headers = Map.of(); // answered BAD_REQUEST: what was collected is of no use
+    } else if (collected != null) {
       headers = Collections.unmodifiableMap(collected);
     }
     return true;
@@ -157,6 +186,7 @@ final class RequestFields {
         if (len < 0) {
           return false;
         }
+        headerBytes += len;
         if (tag == ((1 << 3) | 2)) {
           String key = headerName(pos, len);
           if (key == null) {

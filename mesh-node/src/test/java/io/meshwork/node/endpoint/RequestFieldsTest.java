@@ -8,6 +8,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.meshwork.protocol.v1.Request;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -35,8 +36,33 @@ class RequestFieldsTest {
   }
 
   @Test
+  void headersPastTheLimitsAreCountedNotDecoded() {
+    HeaderLimits limits = new HeaderLimits(3, 100);
+    RequestFields fields = new RequestFields(limits);
+    Request.Builder many = Request.newBuilder().setId(9).setService("echo");
+    for (int i = 0; i < 1000; i++) {
+      many.putHeaders("h" + i, "v");
+    }
+    byte[] bytes = many.build().toByteArray();
+    assertThat(fields.parse(bytes, 0, bytes.length)).isTrue();
+    assertThat(fields.id).isEqualTo(9);
+    assertThat(fields.headersExceeded()).isTrue();
+    assertThat(fields.headerCount).isEqualTo(1000);
+    assertThat(fields.headers).isEmpty();
+    assertThat(limits.violation(fields.headerCount, fields.headerBytes))
+        .isEqualTo("headers: 1000 entries (expected: at most 3, meshwork.endpoint.max-headers)");
+
+    byte[] within = Request.newBuilder().setId(10).putHeaders("ab", "é").build().toByteArray();
+    assertThat(fields.parse(within, 0, within.length)).isTrue();
+    assertThat(fields.headersExceeded()).isFalse();
+    assertThat(fields.headerBytes).isEqualTo(4); // UTF-8 bytes of name and value
+    assertThat(limits.violation(fields.headers)).isNull();
+    assertThat(limits.violation(Map.of("k", "x".repeat(100)))).contains("101 bytes of names and values");
+  }
+
+  @Test
   void ordinaryRequestsTakeTheFastPathWithTheSameFields() {
-    RequestFields fields = new RequestFields();
+    RequestFields fields = new RequestFields(new HeaderLimits(64, 16 * 1024));
     Random random = new Random(1);
     for (int i = 0; i < 10_000; i++) {
       byte[] payload = new byte[random.nextInt(300)];
@@ -61,7 +87,7 @@ class RequestFieldsTest {
 
   @Test
   void repeatedFieldsLetTheLastOneWinAndOddShapesFallBack() throws IOException {
-    RequestFields fields = new RequestFields();
+    RequestFields fields = new RequestFields(new HeaderLimits(64, 16 * 1024));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     CodedOutputStream o = CodedOutputStream.newInstance(out);
     o.writeUInt64(1, 5);
@@ -109,7 +135,7 @@ class RequestFieldsTest {
 
   @Test
   void headerEntriesFollowProtobufsMapRulesAndOddEntriesFallBack() throws IOException {
-    RequestFields fields = new RequestFields();
+    RequestFields fields = new RequestFields(new HeaderLimits(64, 16 * 1024));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     CodedOutputStream o = CodedOutputStream.newInstance(out);
     o.writeString(2, "echo");
@@ -152,7 +178,7 @@ class RequestFieldsTest {
 
   @Test
   void randomBytesAndMutatedRequestsNeverGetPastTheFastPathWhenProtobufRejectsThem() {
-    RequestFields fields = new RequestFields();
+    RequestFields fields = new RequestFields(new HeaderLimits(64, 16 * 1024));
     Random random = new Random(2);
     byte[] valid =
         Request.newBuilder()
