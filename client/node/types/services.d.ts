@@ -92,6 +92,7 @@ export interface KvGetRequest {
 export interface KvKeysReply {
   keys: string[];
   truncated: boolean;
+  next_start_after: string;
 }
 
 /** meshwork.services.v1.KvKeysRequest, as callTyped takes it (every field optional). */

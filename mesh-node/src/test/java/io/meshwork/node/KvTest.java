@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,7 +44,10 @@ class KvTest {
           "meshwork.kv.buckets", BUCKETS,
           "meshwork.kv.max-bucket-bytes", "64 KiB",
           "meshwork.kv.max-value-bytes", "16 KiB",
-          "meshwork.kv.max-key-bytes", 100);
+          "meshwork.kv.max-key-bytes", 100,
+          // Small pages and few scans, so that a test reaches both bounds.
+          "meshwork.kv.keys.max-reply-bytes", "8 KiB",
+          "meshwork.kv.keys.max-concurrent-scans", 2);
   private final TestNodes nodes = new TestNodes();
   private MeshNode a;
   private MeshNode b;
@@ -348,6 +352,97 @@ class KvTest {
               Reply r = viaA.call(Kv.get(++id, last, LOCAL));
               return r.getStatus() == Status.OK && value(r) != null && value(r).length() == blob.size();
             });
+      }
+    }
+  }
+
+  @Test
+  void keysOnAFullStoreWalksEveryKeyOnceInBoundedPagesAndScansPastTheLimitAreShedWhileOthersAreServed() {
+    try (WireConnection filler = connect(a);
+        WireConnection hostile = connect(b);
+        WireConnection good = connect(c)) {
+      // Fill the store: 2,400 keys of 107 counted bytes each are more than 4 buckets of 64 KiB hold.
+      int n = 2_400;
+      for (int i = 0; i < n; i++) {
+        filler.write(Kv.put(100_000 + i, String.format("full/%05d", i), "x", MAJORITY));
+      }
+      filler.flush();
+      TreeSet<String> stored = new TreeSet<>();
+      int refused = 0;
+      for (int i = 0; i < n; i++) {
+        Reply reply = filler.read();
+        if (reply.getStatus() == Status.OK) {
+          stored.add(String.format("full/%05d", reply.getId() - 100_000));
+        } else {
+          assertThat(reply.getStatus()).as(reply.getError()).isEqualTo(Status.OVERLOADED);
+          assertThat(reply.getError()).contains("meshwork.kv.max-bucket-bytes");
+          refused++;
+        }
+      }
+      assertThat(refused).as("puts refused by a full store").isPositive();
+
+      // A hostile client asks for the largest pages, 30 at once: at most 2 scan at a time.
+      for (int i = 0; i < 30; i++) {
+        hostile.write(Kv.keys(200_000 + i, "", "", 10_000, MAJORITY));
+      }
+      hostile.flush();
+      // Meanwhile a good client is served.
+      ok(good.call(Kv.put(++id, "good/1", "served", MAJORITY)), KvPutReply.parser());
+      assertThat(value(good.call(Kv.get(++id, "good/1", MAJORITY)))).isEqualTo("served");
+      int shed = 0;
+      for (int i = 0; i < 30; i++) {
+        Reply reply = hostile.read();
+        if (reply.getStatus() == Status.OVERLOADED) {
+          assertThat(reply.getError()).contains("meshwork.kv.keys.max-concurrent-scans = 2");
+          shed++;
+        } else {
+          KvKeysReply page = ok(reply, KvKeysReply.parser());
+          assertThat(page.getSerializedSize()).isLessThanOrEqualTo(8 * 1024);
+          assertThat(page.getTruncated()).isTrue();
+        }
+      }
+      assertThat(shed).as("keys calls shed").isPositive();
+
+      // Page by page, with the default limit: 8 KiB pages hold about 600 of these keys.
+      List<String> walked = new ArrayList<>();
+      String after = "";
+      int pages = 0;
+      while (true) {
+        KvKeysReply page = ok(good.call(Kv.keys(++id, "full/", after, 0, MAJORITY)), KvKeysReply.parser());
+        assertThat(page.getSerializedSize()).isLessThanOrEqualTo(8 * 1024);
+        walked.addAll(page.getKeysList());
+        pages++;
+        if (!page.getTruncated()) {
+          break;
+        }
+        assertThat(page.getNextStartAfter()).isEqualTo(page.getKeys(page.getKeysCount() - 1));
+        after = page.getNextStartAfter();
+      }
+      assertThat(walked).isEqualTo(new ArrayList<>(stored));
+      assertThat(pages).isGreaterThan(2);
+
+      // Empty the store again for the other tests.
+      for (String key : stored) {
+        filler.write(Kv.delete(300_000 + walked.indexOf(key), key, MAJORITY));
+      }
+      filler.flush();
+      for (int i = 0; i < stored.size(); i++) {
+        ok(filler.read(), KvDeleteReply.parser());
+      }
+    }
+  }
+
+  @Test
+  void aMajorityReadSeesAWriteThatReachedOnlyTheOtherNodes() {
+    try (WireConnection viaA = connect(a);
+        WireConnection viaB = connect(b)) {
+      // MAJORITY overwrites through a: b's own replica may not hold the newest yet, and b's
+      // MAJORITY (or ALL) read of the one key must take it from a or c.
+      ok(viaA.call(Kv.put(++id, "fresh", "v1", ALL)), KvPutReply.parser());
+      for (int i = 2; i <= 20; i++) {
+        ok(viaA.call(Kv.put(++id, "fresh", "v" + i, MAJORITY)), KvPutReply.parser());
+        assertThat(value(viaB.call(Kv.get(++id, "fresh", MAJORITY)))).isEqualTo("v" + i);
+        assertThat(value(viaB.call(Kv.get(++id, "fresh", ALL)))).isEqualTo("v" + i);
       }
     }
   }

@@ -8,6 +8,8 @@ import io.meshwork.protocol.services.v1.KvDeleteReply;
 import io.meshwork.protocol.services.v1.KvDeleteRequest;
 import io.meshwork.protocol.services.v1.KvGetReply;
 import io.meshwork.protocol.services.v1.KvGetRequest;
+import io.meshwork.protocol.services.v1.KvKeyStateReply;
+import io.meshwork.protocol.services.v1.KvKeyStateRequest;
 import io.meshwork.protocol.services.v1.KvKeysReply;
 import io.meshwork.protocol.services.v1.KvKeysRequest;
 import io.meshwork.protocol.services.v1.KvPutReply;
@@ -15,99 +17,119 @@ import io.meshwork.protocol.services.v1.KvPutRequest;
 import io.meshwork.protocol.services.v1.KvStoredValue;
 import io.meshwork.protocol.v1.Status;
 import io.meshwork.service.Call;
+import io.meshwork.services.kv.KvRequests.Invalid;
 import io.meshwork.services.kv.KvService.Cas;
 import io.meshwork.services.kv.KvService.Command;
 import io.meshwork.services.kv.KvService.Delete;
 import io.meshwork.services.kv.KvService.Get;
+import io.meshwork.services.kv.KvService.KeyReadTimedOut;
+import io.meshwork.services.kv.KvService.KeyStateArrived;
 import io.meshwork.services.kv.KvService.Keys;
 import io.meshwork.services.kv.KvService.Put;
 import io.meshwork.services.kv.KvService.ReadDone;
+import io.meshwork.services.kv.KvService.ScanEnded;
 import io.meshwork.services.kv.KvService.WriteDone;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Optional;
-import java.util.PriorityQueue;
-import java.util.function.Function;
+import java.util.Map;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.Cluster;
 import org.apache.pekko.cluster.ClusterEvent;
-import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.ddata.LWWMap;
-import org.apache.pekko.cluster.ddata.Key;
-import org.apache.pekko.cluster.ddata.LWWMapKey;
-import org.apache.pekko.cluster.ddata.LWWRegister;
 import org.apache.pekko.cluster.ddata.Replicator;
 import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
 import scala.Option;
-import scala.Tuple2;
 
 /**
  * One node's kv instance. It validates each call, turns it into reads and writes of its key's
  * bucket at the local {@link KvReplicator}, and answers when the replicator does. Each operation
- * in progress travels with its replicator request as the request's context ({@link Op}), so the
- * actor keeps no table of pending calls and never blocks: the work of a write (checking a
- * compare-and-set, sizing a bucket) runs inside the replicator, atomically with the write.
+ * in progress travels with its replicator request as the request's context ({@link KvOp}), so the
+ * actor never blocks: the work of a write (checking a compare-and-set, sizing a bucket) runs inside
+ * the replicator, atomically with the write. A MAJORITY or ALL read of a key asks the other kv
+ * nodes' {@link KeyStateReader}s for that key alone ({@link KeyRead}); a {@code keys} call runs in a
+ * {@link KeysScan} off the event loops, a bounded number at a time.
  */
 final class KvActor {
-  /** Bytes counted for one entry besides its key and value: register clock, node, ORMap dot. */
-  static final int ENTRY_OVERHEAD = 96;
-
   private final ActorContext<Command> ctx;
-  private final KvSettings settings;
-  private final ActorRef replicator;
-  private final SelfUniqueAddress self;
-  private final List<Key<LWWMap<String, KvStoredValue>>> buckets;
-  private final ActorRef readReplies;
-  private final ActorRef writeReplies;
-  /** The most bytes one entry can take. */
-  private final long largestEntry;
+  final KvSettings settings;
+  final KvRequests requests;
+  final KvReplicator kv;
+  final SelfUniqueAddress self;
+  final ActorRef readReplies;
+  final ActorRef writeReplies;
+  private final ActorRef keyStateReplies;
+  private final Serialization serialization;
+  private final Cluster cluster;
+  /** The reads of one key waiting for other nodes, by id. */
+  private final Map<Long, KeyReadOp> keyReads = new HashMap<>();
+  private long nextKeyReadId;
+  private int scans;
+
+  /**
+   * The kv behaviour, or, when {@code meshwork.kv} is not usable (a store larger than the heap
+   * allows, a setting out of range), none: it logs why and stops the node, which must not run
+   * without the service it was told to host.
+   */
+  static Behavior<Command> start(ActorContext<Command> ctx) {
+    KvReplicator kv;
+    try {
+      kv = KvReplicator.get(ctx.getSystem());
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      ctx.getLog().error("kv cannot start, so the node stops: {}", e.getMessage());
+      ctx.getSystem().terminate();
+      return Behaviors.stopped();
+    }
+    return new KvActor(ctx, kv).behavior();
+  }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  KvActor(ActorContext<Command> ctx, KvReplicator kv) {
+  private KvActor(ActorContext<Command> ctx, KvReplicator kv) {
     this.ctx = ctx;
+    this.kv = kv;
     this.settings = kv.settings;
-    this.replicator = kv.replicator;
+    this.requests = new KvRequests(settings);
     this.self = kv.self;
-    List<Key<LWWMap<String, KvStoredValue>>> keys = new ArrayList<>(settings.buckets());
-    for (int i = 0; i < settings.buckets(); i++) {
-      keys.add(LWWMapKey.create(KvReplicator.KEY_PREFIX + i));
-    }
-    this.buckets = List.copyOf(keys);
-    this.largestEntry = (long) settings.maxKeyBytes() + settings.maxValueBytes() + ENTRY_OVERHEAD;
+    this.serialization = SerializationExtension.get(ctx.getSystem());
+    this.cluster = Cluster.get(Adapter.toClassic(ctx.getSystem()));
     this.readReplies =
         Adapter.toClassic(ctx.messageAdapter((Class) Replicator.GetResponse.class, r -> new ReadDone((Replicator.GetResponse<?>) r)));
     this.writeReplies =
         Adapter.toClassic(ctx.messageAdapter((Class) Replicator.UpdateResponse.class, r -> new WriteDone((Replicator.UpdateResponse<?>) r)));
+    this.keyStateReplies = Adapter.toClassic(ctx.messageAdapter(KvKeyStateReply.class, KeyStateArrived::new));
   }
 
-  Behavior<Command> behavior() {
+  private Behavior<Command> behavior() {
     return Behaviors.receive(Command.class)
         .onMessage(Get.class, m -> handle(m.call(), this::get))
         .onMessage(Put.class, m -> handle(m.call(), this::put))
         .onMessage(Delete.class, m -> handle(m.call(), this::delete))
         .onMessage(Keys.class, m -> handle(m.call(), this::keys))
         .onMessage(Cas.class, m -> handle(m.call(), this::cas))
-        .onMessage(ReadDone.class, m -> {
-          Op op = (Op) m.response().request().get();
-          op.read(m.response());
+        .onMessage(ReadDone.class, this::onReadDone)
+        .onMessage(WriteDone.class, m -> {
+          ((KvOp) m.response().request().get()).written(m.response());
           return Behaviors.same();
         })
-        .onMessage(WriteDone.class, m -> {
-          Op op = (Op) m.response().request().get();
-          op.written(m.response());
+        .onMessage(KeyStateArrived.class, this::onKeyStateArrived)
+        .onMessage(KeyReadTimedOut.class, this::onKeyReadTimedOut)
+        .onMessageEquals(ScanEnded.INSTANCE, () -> {
+          scans--;
           return Behaviors.same();
         })
         .build();
   }
 
   /** A call that fails validation is answered BAD_REQUEST at once; nothing is read or written. */
-  private <Q, P> Behavior<Command> handle(Call<Q, P> call, java.util.function.Consumer<Call<Q, P>> start) {
+  private <Q, P> Behavior<Command> handle(Call<Q, P> call, Consumer<Call<Q, P>> start) {
     try {
       start.accept(call);
     } catch (Invalid e) {
@@ -120,12 +142,20 @@ final class KvActor {
 
   private void get(Call<KvGetRequest, KvGetReply> call) {
     KvGetRequest request = call.request();
-    String key = checkKey(request.getKey());
-    Consistency consistency = consistency(request.getConsistencyValue(), settings.readConsistency());
-    new Op(call, "get", key, consistency) {
+    String key = requests.key(request.getKey());
+    Consistency consistency = KvRequests.consistency(request.getConsistencyValue(), settings.readConsistency());
+    new KvOp(this, call, "get", key, consistency) {
       @Override
       void onRead(LWWMap<String, KvStoredValue> bucket) {
-        Option<KvStoredValue> value = bucket == null ? Option.empty() : bucket.get(key);
+        answer(bucket == null ? Option.empty() : bucket.get(key));
+      }
+
+      @Override
+      void onKeyRead(KeyRead read) {
+        answer(read.merged().get(key)); // a get needs nothing more than the newest value
+      }
+
+      private void answer(Option<KvStoredValue> value) {
         KvGetReply.Builder reply = KvGetReply.newBuilder();
         if (value.isDefined()) {
           reply.setFound(true).setValue(value.get().getData());
@@ -137,18 +167,18 @@ final class KvActor {
 
   private void put(Call<KvPutRequest, KvPutReply> call) {
     KvPutRequest request = call.request();
-    String key = checkKey(request.getKey());
-    ByteString value = checkValue(request.getValue());
-    Consistency consistency = consistency(request.getConsistencyValue(), settings.writeConsistency());
+    String key = requests.key(request.getKey());
+    ByteString value = requests.value(request.getValue());
+    Consistency consistency = KvRequests.consistency(request.getConsistencyValue(), settings.writeConsistency());
     KvStoredValue stored = KvStoredValue.newBuilder().setData(value).build();
     long maxBucketBytes = settings.maxBucketBytes();
-    long largestEntry = this.largestEntry;
+    long largestEntry = settings.largestEntry();
     SelfUniqueAddress node = self;
-    new Op(call, "put", key, consistency) {
+    new KvOp(this, call, "put", key, consistency) {
       @Override
       void run() {
         // Last writer wins: a put needs no read first. Runs inside the replicator:
-        write(bucket -> putWithinBudget(bucket, node, key, stored, maxBucketBytes, largestEntry));
+        write(bucket -> BucketBudget.putWithinBudget(bucket, node, key, stored, maxBucketBytes, largestEntry));
       }
 
       @Override
@@ -160,10 +190,10 @@ final class KvActor {
 
   private void delete(Call<KvDeleteRequest, KvDeleteReply> call) {
     KvDeleteRequest request = call.request();
-    String key = checkKey(request.getKey());
-    Consistency consistency = consistency(request.getConsistencyValue(), settings.writeConsistency());
+    String key = requests.key(request.getKey());
+    Consistency consistency = KvRequests.consistency(request.getConsistencyValue(), settings.writeConsistency());
     SelfUniqueAddress node = self;
-    new Op(call, "delete", key, consistency) {
+    new KvOp(this, call, "delete", key, consistency) {
       // Set inside the replicator; read here after its reply, which the message send orders.
       private volatile boolean existed;
 
@@ -188,17 +218,17 @@ final class KvActor {
 
   private void cas(Call<KvCasRequest, KvCasReply> call) {
     KvCasRequest request = call.request();
-    String key = checkKey(request.getKey());
-    ByteString value = checkValue(request.getValue());
+    String key = requests.key(request.getKey());
+    ByteString value = requests.value(request.getValue());
     boolean expectAbsent = request.getExpectAbsent();
     ByteString expected = request.getExpected();
     boolean delete = request.getDelete();
-    Consistency consistency = consistency(request.getConsistencyValue(), settings.writeConsistency());
+    Consistency consistency = KvRequests.consistency(request.getConsistencyValue(), settings.writeConsistency());
     KvStoredValue stored = KvStoredValue.newBuilder().setData(value).build();
     long maxBucketBytes = settings.maxBucketBytes();
-    long largestEntry = this.largestEntry;
+    long largestEntry = settings.largestEntry();
     SelfUniqueAddress node = self;
-    new Op(call, "cas", key, consistency) {
+    new KvOp(this, call, "cas", key, consistency) {
       @Override
       void onRead(LWWMap<String, KvStoredValue> bucket) {
         // The comparison runs inside the replicator, atomically with the write: no other write of
@@ -212,7 +242,7 @@ final class KvActor {
           }
           return delete
               ? current.remove(node, key)
-              : putWithinBudget(current, node, key, stored, maxBucketBytes, largestEntry);
+              : BucketBudget.putWithinBudget(current, node, key, stored, maxBucketBytes, largestEntry);
         });
       }
 
@@ -236,389 +266,115 @@ final class KvActor {
     }.start();
   }
 
-  private void keys(Call<KvKeysRequest, KvKeysReply> call) {
-    KvKeysRequest request = call.request();
-    String prefix = request.getPrefix();
-    if (utf8Length(prefix) > settings.maxKeyBytes()) {
-      throw new Invalid(
-          "prefix: " + utf8Length(prefix) + " bytes (limit: " + settings.maxKeyBytes()
-              + " bytes, meshwork.kv.max-key-bytes)");
-    }
-    int limit = request.getLimit() == 0 ? KvSettings.DEFAULT_KEYS_LIMIT : request.getLimit();
-    if (limit < 0 || limit > KvSettings.MAX_KEYS_LIMIT) {
-      throw new Invalid(
-          "limit: " + Integer.toUnsignedString(request.getLimit()) + " (expected: 0 for "
-              + KvSettings.DEFAULT_KEYS_LIMIT + ", or 1 to " + KvSettings.MAX_KEYS_LIMIT + ")");
-    }
-    String startAfter = request.getStartAfter();
-    Consistency consistency = consistency(request.getConsistencyValue(), settings.readConsistency());
-    new KeysOp(call, prefix, startAfter, limit, consistency).start();
-  }
-
-  /** Reads every bucket and keeps the {@code limit + 1} smallest matching keys. */
-  private final class KeysOp extends Op {
-    private final Call<KvKeysRequest, KvKeysReply> keysCall;
-    private final String prefix;
-    private final String startAfter;
-    private final int limit;
-    // Largest first, so the head is the one to drop when there are more than limit + 1.
-    private final PriorityQueue<String> smallest = new PriorityQueue<>(Comparator.reverseOrder());
-    private int pending;
-    private boolean failed;
-
-    KeysOp(Call<KvKeysRequest, KvKeysReply> call, String prefix, String startAfter, int limit, Consistency c) {
-      super(call, "keys", null, c);
-      this.keysCall = call;
-      this.prefix = prefix;
-      this.startAfter = startAfter;
-      this.limit = limit;
-    }
-
-    @Override
-    void run() {
-      pending = buckets.size();
-      Replicator.ReadConsistency read = readConsistency();
-      for (Key<LWWMap<String, KvStoredValue>> bucket : buckets) {
-        replicator.tell(new Replicator.Get<>(bucket, read, Optional.<Object>of(this)), readReplies);
-      }
-    }
-
-    @Override
-    void read(Replicator.GetResponse<?> response) {
-      pending--;
-      if (failed) {
-        return;
-      }
-      if (response instanceof Replicator.GetFailure<?>) {
-        failed = true;
-        failUnreachable("read", "");
-        return;
-      }
-      if (response instanceof Replicator.GetSuccess<?> success) {
-        @SuppressWarnings("unchecked")
-        LWWMap<String, KvStoredValue> bucket = (LWWMap<String, KvStoredValue>) success.dataValue();
-        scala.collection.Iterator<String> keys = bucket.underlying().entries().keysIterator();
-        while (keys.hasNext()) {
-          String key = keys.next();
-          if (key.startsWith(prefix) && key.compareTo(startAfter) > 0) {
-            smallest.add(key);
-            if (smallest.size() > limit + 1) {
-              smallest.poll();
-            }
-          }
-        }
-      }
-      if (pending == 0) {
-        List<String> sorted = new ArrayList<>(smallest);
-        sorted.sort(null);
-        KvKeysReply.Builder reply = KvKeysReply.newBuilder();
-        long bytes = 0;
-        boolean truncated = sorted.size() > limit;
-        for (int i = 0; i < Math.min(limit, sorted.size()); i++) {
-          String key = sorted.get(i);
-          bytes += utf8Length(key) + 3;
-          if (bytes > KvSettings.MAX_KEYS_REPLY_BYTES) {
-            truncated = true;
-            break;
-          }
-          reply.addKeys(key);
-        }
-        keysCall.reply(reply.setTruncated(truncated).build());
-      }
-    }
-  }
-
-  // ---- one operation in progress
-
-  /**
-   * One call's operation on one key's bucket: {@link #read()} and {@link #write} go to the
-   * replicator with this object as their context, and its answer comes back to {@link
-   * #read(Replicator.GetResponse)} or {@link #written(Replicator.UpdateResponse)}.
-   */
-  private abstract class Op {
-    final Call<?, ?> callRef;
-    final String method;
-    final String key;
-    final Consistency consistency;
-    final Key<LWWMap<String, KvStoredValue>> bucket;
-
-    Op(Call<?, ?> call, String method, String key, Consistency consistency) {
-      this.callRef = call;
-      this.method = method;
-      this.key = key;
-      this.consistency = consistency;
-      this.bucket = key == null ? null : buckets.get(Math.floorMod(key.hashCode(), buckets.size()));
-    }
-
-    void start() {
-      if (!callRef.isExpired()) {
-        run();
-      }
-    }
-
-    /**
-     * Starts with a read of the key's bucket. (A delete or compare-and-set acts on what its node
-     * has seen, so it first sees what its consistency level sees.)
-     */
-    void run() {
-      read();
-    }
-
-    void onRead(LWWMap<String, KvStoredValue> bucket) {
-      throw new IllegalStateException(method + " reads nothing");
-    }
-
-    void onWritten() {
-      throw new IllegalStateException(method + " writes nothing");
-    }
-
-    /** True when the failure was this operation's own answer (a compare-and-set mismatch). */
-    boolean onModifyFailure(Throwable cause) {
-      return false;
-    }
-
-    /** Reads the key's bucket at the call's consistency (a local read when it is LOCAL). */
-    final void read() {
-      replicator.tell(new Replicator.Get<>(bucket, readConsistency(), Optional.<Object>of(this)), readReplies);
-    }
-
-    /** Applies {@code modify} to the key's bucket inside the replicator, then writes it out. */
-    final void write(Function<LWWMap<String, KvStoredValue>, LWWMap<String, KvStoredValue>> modify) {
-      if (callRef.isExpired()) {
-        return; // the runtime has answered DEADLINE_EXCEEDED already
-      }
-      Replicator.WriteConsistency write =
-          switch (consistency) {
-            case LOCAL -> Replicator.writeLocal();
-            case MAJORITY -> new Replicator.WriteMajority(timeout());
-            default -> new Replicator.WriteAll(timeout());
-          };
-      replicator.tell(
-          new Replicator.Update<>(bucket, LWWMap.create(), write, Optional.<Object>of(this), modify::apply),
-          writeReplies);
-    }
-
-    final Replicator.ReadConsistency readConsistency() {
-      return switch (consistency) {
-        case LOCAL -> Replicator.readLocal();
-        case MAJORITY -> new Replicator.ReadMajority(timeout());
-        default -> new Replicator.ReadAll(timeout());
-      };
-    }
-
-    /**
-     * How long the replicas may take: the call's remaining time less a margin, so that the
-     * client hears why (UNAVAILABLE: too few replicas answered) rather than a bare
-     * DEADLINE_EXCEEDED.
-     */
-    final Duration timeout() {
-      Duration remaining = callRef.remaining();
-      Duration margin = remaining.dividedBy(10);
-      if (margin.compareTo(Duration.ofMillis(200)) > 0) {
-        margin = Duration.ofMillis(200);
-      }
-      Duration t = remaining.minus(margin);
-      return t.compareTo(Duration.ofMillis(1)) < 0 ? Duration.ofMillis(1) : t;
-    }
-
-    void read(Replicator.GetResponse<?> response) {
-      if (callRef.isExpired()) {
-        return;
-      }
-      if (response instanceof Replicator.GetSuccess<?> success) {
-        @SuppressWarnings("unchecked")
-        LWWMap<String, KvStoredValue> data = (LWWMap<String, KvStoredValue>) success.dataValue();
-        onRead(data);
-      } else if (response instanceof Replicator.NotFound<?>) {
-        onRead(null);
-      } else {
-        failUnreachable("read", " of key '" + shortKey() + "'");
-      }
-    }
-
-    final void written(Replicator.UpdateResponse<?> response) {
-      if (callRef.isExpired()) {
-        return;
-      }
-      if (response instanceof Replicator.UpdateSuccess<?>) {
-        onWritten();
-      } else if (response instanceof Replicator.UpdateTimeout<?>) {
-        callRef.fail(
-            Status.UNAVAILABLE,
-            "kv " + method + " of key '" + shortKey() + "': applied on this node, but " + consistency
-                + " of the kv nodes did not confirm it within " + timeout().toMillis() + " ms ("
-                + reachability() + "); it spreads to the others when they are reachable");
-      } else if (response instanceof Replicator.ModifyFailure<?> failure) {
-        if (onModifyFailure(failure.cause())) {
-          return;
-        }
-        if (failure.cause() instanceof BucketFull full) {
-          callRef.fail(
-              Status.OVERLOADED,
-              "kv " + method + " of key '" + shortKey() + "': its bucket would hold " + full.bytes
-                  + " bytes, over meshwork.kv.max-bucket-bytes (" + settings.maxBucketBytes()
-                  + "); delete keys, or store less");
-        } else {
-          ctx.getLog().error("kv {} of key '{}' failed", method, shortKey(), failure.cause());
-          callRef.fail(Status.INTERNAL, "kv " + method + " failed: " + failure.cause());
-        }
-      } else if (response instanceof Replicator.StoreFailure<?>) {
-        callRef.fail(
-            Status.INTERNAL,
-            "kv " + method + " of key '" + shortKey()
-                + "': the durable store could not write it (see the node's log)");
-      } else {
-        callRef.fail(Status.INTERNAL, "kv " + method + ": unexpected " + response.getClass().getSimpleName());
-      }
-    }
-
-    final void failUnreachable(String what, String which) {
-      callRef.fail(
-          Status.UNAVAILABLE,
-          "kv " + method + which + ": a " + consistency + " " + what + " got too few answers from the kv nodes within "
-              + timeout().toMillis() + " ms (" + reachability() + ")");
-    }
-
-    final String shortKey() {
-      return key.length() <= 64 ? key : key.substring(0, 64) + "...";
-    }
-  }
-
-  /** How many kv nodes there are and how many of them this node can reach, for error messages. */
-  private String reachability() {
-    ClusterEvent.CurrentClusterState state = Cluster.get(Adapter.toClassic(ctx.getSystem())).state();
-    int all = 0;
-    int unreachable = 0;
-    for (Member member : state.getMembers()) {
-      if (member.hasRole(KvReplicator.ROLE)) {
-        all++;
-        if (state.getUnreachable().contains(member)) {
-          unreachable++;
-        }
-      }
-    }
-    return (all - unreachable) + " of " + all + " kv nodes reachable";
-  }
-
-  // ---- validation
-
-  private String checkKey(String key) {
-    if (key.isEmpty()) {
-      throw new Invalid("key: empty (expected: 1 to " + settings.maxKeyBytes() + " bytes)");
-    }
-    int bytes = utf8Length(key);
-    if (bytes > settings.maxKeyBytes()) {
-      throw new Invalid(
-          "key: " + bytes + " bytes (limit: " + settings.maxKeyBytes() + " bytes, meshwork.kv.max-key-bytes)");
-    }
-    return key;
-  }
-
-  private ByteString checkValue(ByteString value) {
-    if (value.size() > settings.maxValueBytes()) {
-      throw new Invalid(
-          "value: " + value.size() + " bytes (limit: " + settings.maxValueBytes()
-              + " bytes, meshwork.kv.max-value-bytes)");
-    }
-    return value;
-  }
-
-  private static Consistency consistency(int requested, Consistency dflt) {
-    return switch (requested) {
-      case Consistency.CONSISTENCY_DEFAULT_VALUE -> dflt;
-      case Consistency.LOCAL_VALUE -> Consistency.LOCAL;
-      case Consistency.MAJORITY_VALUE -> Consistency.MAJORITY;
-      case Consistency.ALL_VALUE -> Consistency.ALL;
-      default -> throw new Invalid(
-          "consistency: " + requested + " is not a Consistency (expected: LOCAL, MAJORITY or ALL, or unset)");
-    };
-  }
-
-  // ---- inside the replicator
-
-  /**
-   * {@code bucket} with {@code key} set to {@code value}, unless that makes the bucket larger than
-   * {@code maxBucketBytes}: a bucket travels between nodes as one message, so one over the limit
-   * could never be replicated. Runs in the replicator; counts the bucket only when its entry count
-   * alone does not show it is small enough.
-   */
-  static LWWMap<String, KvStoredValue> putWithinBudget(
-      LWWMap<String, KvStoredValue> bucket,
-      SelfUniqueAddress node,
-      String key,
-      KvStoredValue value,
-      long maxBucketBytes,
-      long largestEntry) {
-    long entry = entryBytes(key, value);
-    if ((bucket.size() + 1L) * largestEntry > maxBucketBytes) {
-      long before = bucketBytes(bucket);
-      Option<KvStoredValue> old = bucket.get(key);
-      long after = before + entry - (old.isDefined() ? entryBytes(key, old.get()) : 0);
-      if (after > maxBucketBytes && after > before) {
-        throw new BucketFull(after);
-      }
-    }
-    return bucket.put(node, key, value);
-  }
-
-  static long bucketBytes(LWWMap<String, KvStoredValue> bucket) {
-    long bytes = 0;
-    scala.collection.Iterator<Tuple2<String, LWWRegister<KvStoredValue>>> it = bucket.underlying().entries().iterator();
-    while (it.hasNext()) {
-      Tuple2<String, LWWRegister<KvStoredValue>> e = it.next();
-      bytes += entryBytes(e._1(), e._2().getValue());
-    }
-    return bytes;
-  }
-
-  /** The length of {@code s} in UTF-8, without encoding it. */
-  static int utf8Length(String s) {
-    int n = s.length();
-    int bytes = n;
-    for (int i = 0; i < n; i++) {
-      char c = s.charAt(i);
-      if (c >= 0x80) {
-        if (c < 0x800) {
-          bytes += 1;
-        } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
-          bytes += 2; // a surrogate pair: 4 bytes for 2 chars
-          i++;
-        } else {
-          bytes += 2;
-        }
-      }
-    }
-    return bytes;
-  }
-
-  static long entryBytes(String key, KvStoredValue value) {
-    return utf8Length(key) + (long) value.getData().size() + ENTRY_OVERHEAD;
-  }
-
-  /** A request that fails validation. */
-  static final class Invalid extends RuntimeException {
-    Invalid(String message) {
-      super(message, null, false, false);
-    }
-  }
-
-  /** Thrown inside the replicator: the write would make its bucket too large. */
-  static final class BucketFull extends RuntimeException {
-    final long bytes;
-
-    BucketFull(long bytes) {
-      super("bucket full", null, false, false);
-      this.bytes = bytes;
-    }
-  }
-
   /** Thrown inside the replicator: a compare-and-set found another value. */
-  static final class CasMismatch extends RuntimeException {
+  private static final class CasMismatch extends RuntimeException {
+    private static final long serialVersionUID = 1L;
     final ByteString current;
 
     CasMismatch(ByteString current) {
       super("compare-and-set: the value differs", null, false, false);
       this.current = current;
     }
+  }
+
+  private void keys(Call<KvKeysRequest, KvKeysReply> call) {
+    KvKeysRequest request = call.request();
+    String prefix = requests.prefix(request.getPrefix());
+    int limit = requests.limit(request.getLimit());
+    Consistency consistency = KvRequests.consistency(request.getConsistencyValue(), settings.readConsistency());
+    int max = settings.keys().maxConcurrentScans();
+    if (scans >= max) {
+      call.fail(
+          Status.OVERLOADED,
+          "kv keys: " + scans + " keys scans are running on this node already, its limit "
+              + "(meshwork.kv.keys.max-concurrent-scans = " + max + "); try again shortly");
+      return;
+    }
+    if (call.isExpired()) {
+      return;
+    }
+    KeysPage page = new KeysPage(prefix, request.getStartAfter(), limit, settings.keys().maxReplyBytes());
+    var scan =
+        ctx.spawnAnonymous(
+            KeysScan.create(call, page, consistency, kv), DispatcherSelector.fromConfig(KvSettings.SCAN_DISPATCHER));
+    ctx.watchWith(scan, ScanEnded.INSTANCE);
+    scans++;
+  }
+
+  // ---- reads of one key at MAJORITY or ALL
+
+  /** An operation's read of one key, and the operation it is for. */
+  record KeyReadOp(KeyRead read, KvOp op) {}
+
+  /** Starts {@code op}'s read of its key: this node's replica, and every other kv node's. */
+  void readKey(KvOp op) {
+    ClusterEvent.CurrentClusterState state = cluster.state();
+    List<Address> others = KvNodes.others(state, cluster.selfAddress());
+    long id = ++nextKeyReadId;
+    KeyRead read = new KeyRead(id, op.key, op.consistency, others.size() + 1);
+    KeyReadOp pending = new KeyReadOp(read, op);
+    keyReads.put(id, pending);
+    read.timer(ctx.scheduleOnce(op.timeout(), ctx.getSelf(), new KeyReadTimedOut(id)));
+    kv.replicator.tell(
+        new Replicator.Get<>(op.bucket, Replicator.readLocal(), java.util.Optional.<Object>of(pending)), readReplies);
+    KvKeyStateRequest request = KvKeyStateRequest.newBuilder().setRequestId(id).setKey(op.key).build();
+    var system = Adapter.toClassic(ctx.getSystem());
+    for (Address other : others) {
+      system.actorSelection(other + "/system/" + KeyStateReader.NAME).tell(request, keyStateReplies);
+    }
+  }
+
+  private Behavior<Command> onReadDone(ReadDone m) {
+    Object context = m.response().request().get();
+    if (context instanceof KeyReadOp pending) {
+      if (keyReads.get(pending.read().id) == pending) {
+        pending.read().local(KvOp.bucketOf(m.response()));
+        finishIfDone(pending);
+      }
+    } else {
+      ((KvOp) context).read(m.response());
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onKeyStateArrived(KeyStateArrived m) {
+    KeyReadOp pending = keyReads.get(m.reply().getRequestId());
+    if (pending != null) { // else: answered already (enough answers, or timed out)
+      try {
+        pending.read().remote(KeyState.decode(m.reply(), serialization));
+      } catch (RuntimeException e) {
+        ctx.getLog().warn("kv: a read of key '{}' got an answer it cannot read: {}", pending.op().shortKey(), e.toString());
+        return Behaviors.same();
+      }
+      finishIfDone(pending);
+    }
+    return Behaviors.same();
+  }
+
+  private void finishIfDone(KeyReadOp pending) {
+    if (pending.read().done()) {
+      keyReads.remove(pending.read().id);
+      pending.read().cancelTimer();
+      pending.op().keyRead(pending.read());
+    }
+  }
+
+  private Behavior<Command> onKeyReadTimedOut(KeyReadTimedOut m) {
+    KeyReadOp pending = keyReads.remove(m.id());
+    if (pending != null) {
+      KeyRead read = pending.read();
+      pending.op().failUnreachable(
+          "read", " of key '" + pending.op().shortKey() + "'",
+          " (" + read.answers() + " of the " + read.needed() + " needed)");
+    }
+    return Behaviors.same();
+  }
+
+  void logError(String format, Object... args) {
+    ctx.getLog().error(format, args);
+  }
+
+  String reachability() {
+    return KvNodes.reachability(cluster.state());
   }
 }

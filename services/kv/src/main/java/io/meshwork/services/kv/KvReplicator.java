@@ -23,13 +23,16 @@ import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
  * default {@code DistributedData} replicator so that it replicates only among the nodes that host
  * kv (cluster role {@code meshwork-service-kv}): a majority is a majority of those nodes, and a
  * node that hosts no kv holds no copy. With {@code meshwork.kv.durable.dir} set, every bucket is
- * also kept on disk (LMDB) and read back when the node starts.
+ * also kept on disk (LMDB) and read back when the node starts. Beside it, at {@code
+ * /system/meshwork-kv-key-reader}, the {@link KeyStateReader} answers the other nodes' reads of
+ * one key.
+ *
+ * <p>Creating it checks {@code meshwork.kv} and that a full store fits the heap: it fails with a
+ * readable message otherwise, and the kv service then stops the node ({@link KvService}).
  */
 final class KvReplicator implements Extension {
   static final String ROLE = "meshwork-service-kv";
   static final String NAME = "meshwork-kv-replicator";
-  /** Every top-level entry of the store is named {@code kv-<bucket>}. */
-  static final String KEY_PREFIX = "kv-";
 
   private static final ExtensionId<KvReplicator> ID =
       new ExtensionId<>() {
@@ -42,6 +45,7 @@ final class KvReplicator implements Extension {
   final KvSettings settings;
   final ActorRef replicator;
   final SelfUniqueAddress self;
+  final Buckets buckets;
 
   /**
    * lmdbjava reads the address field of NIO buffers. Without {@code --add-opens} its first write
@@ -66,6 +70,8 @@ final class KvReplicator implements Extension {
   private KvReplicator(ActorSystem<?> system) {
     Config config = system.settings().config();
     this.settings = KvSettings.from(config);
+    settings.requireStoreFitsHeap(Runtime.getRuntime().maxMemory());
+    this.buckets = new Buckets(settings.buckets());
     ExtendedActorSystem classic = (ExtendedActorSystem) Adapter.toClassic(system);
     Map<String, Object> own = new HashMap<>();
     own.put("name", NAME);
@@ -75,7 +81,7 @@ final class KvReplicator implements Extension {
     if (settings.durable()) {
       requireLmdbAccess();
       String dir = settings.durableDir();
-      own.put("durable.keys", List.of(KEY_PREFIX + "*"));
+      own.put("durable.keys", List.of(Buckets.KEY_PREFIX + "*"));
       own.put("durable.lmdb.dir", Path.of(dir).toAbsolutePath().toString());
       own.put("durable.lmdb.map-size", settings.durableMapSize());
     } else {
@@ -85,6 +91,7 @@ final class KvReplicator implements Extension {
         ReplicatorSettings.apply(
             ConfigFactory.parseMap(own).withFallback(config.getConfig("pekko.cluster.distributed-data")));
     this.replicator = classic.systemActorOf(Replicator.props(replicatorSettings), NAME);
+    classic.systemActorOf(KeyStateReader.props(replicator, buckets), KeyStateReader.NAME);
     this.self = new SelfUniqueAddress(Cluster.get(classic).selfUniqueAddress());
   }
 }

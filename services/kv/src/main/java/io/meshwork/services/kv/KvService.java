@@ -6,6 +6,7 @@ import io.meshwork.protocol.services.v1.KvDeleteReply;
 import io.meshwork.protocol.services.v1.KvDeleteRequest;
 import io.meshwork.protocol.services.v1.KvGetReply;
 import io.meshwork.protocol.services.v1.KvGetRequest;
+import io.meshwork.protocol.services.v1.KvKeyStateReply;
 import io.meshwork.protocol.services.v1.KvKeysReply;
 import io.meshwork.protocol.services.v1.KvKeysRequest;
 import io.meshwork.protocol.services.v1.KvPutReply;
@@ -24,7 +25,8 @@ import org.apache.pekko.cluster.ddata.Replicator;
  * value, so that one write replicates one small delta and one read fetches one bucket. Each request
  * chooses its consistency: {@code LOCAL} (this node's replica), {@code MAJORITY} or {@code ALL} of
  * the kv nodes; a value written with {@code MAJORITY} survives the loss of any minority of them,
- * and a {@code MAJORITY} read sees it.
+ * and a {@code MAJORITY} read sees it. A {@code MAJORITY} or {@code ALL} read moves only its key's
+ * entry between nodes ({@link KeyState}), never the whole bucket.
  *
  * <p>Methods: {@code get}, {@code put}, {@code delete}, {@code keys} (by prefix, paged) and {@code
  * cas} (compare-and-set). Concurrent writers of one key: the last writer wins (by wall clock, ties
@@ -51,6 +53,17 @@ public final class KvService implements MeshService {
   /** The local replicator's answer to a write. */
   record WriteDone(Replicator.UpdateResponse<?> response) implements Command {}
 
+  /** Another kv node's answer to a read of one key. */
+  record KeyStateArrived(KvKeyStateReply reply) implements Command {}
+
+  /** A read of one key got too few answers in time. */
+  record KeyReadTimedOut(long id) implements Command {}
+
+  /** A keys scan has stopped (answered, failed or past its deadline). */
+  enum ScanEnded implements Command {
+    INSTANCE
+  }
+
   @Override
   public ServiceDefinition<?> definition() {
     return ServiceDefinition.<Command>builder("kv")
@@ -59,7 +72,7 @@ public final class KvService implements MeshService {
         .unary("delete", KvDeleteRequest.getDefaultInstance(), KvDeleteReply.getDefaultInstance(), Delete::new)
         .unary("keys", KvKeysRequest.getDefaultInstance(), KvKeysReply.getDefaultInstance(), Keys::new)
         .unary("cas", KvCasRequest.getDefaultInstance(), KvCasReply.getDefaultInstance(), Cas::new)
-        .behavior(context -> Behaviors.setup(ctx -> new KvActor(ctx, KvReplicator.get(ctx.getSystem())).behavior()))
+        .behavior(context -> Behaviors.setup(KvActor::start))
         .build();
   }
 }
