@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
+import io.meshwork.node.testing.Kv;
 import io.meshwork.node.testing.NodeProcess;
 import io.meshwork.node.testing.PrometheusText;
 import io.meshwork.node.testing.SteadyClient;
 import io.meshwork.node.testing.WireConnection;
+import io.meshwork.protocol.services.v1.Consistency;
 import io.meshwork.protocol.services.v1.DelayRequest;
 import io.meshwork.protocol.services.v1.Pbkdf2Request;
 import io.meshwork.protocol.services.v1.Sha256Request;
@@ -234,18 +236,48 @@ class ExhaustionIT {
   @Test
   void hugeHeaderMaps() {
     attack = new Attack("huge header maps (16 connections x 20 frames of ~1 MB of headers)");
+    // Built once per id, not per connection: the attacker's own CPU is not the node's problem.
+    Map<Long, Request> frames = new java.util.concurrent.ConcurrentHashMap<>();
     pipeline(
         16,
         20,
-        id -> {
-          Request.Builder b = request(id, "echo", "", Sha256Request.getDefaultInstance(), 5000).toBuilder();
-          for (int i = 0; i < 30_000; i++) {
-            b.putHeaders("h-" + i, "0123456789012345678");
-          }
-          return b.build();
-        });
+        id ->
+            frames.computeIfAbsent(
+                id,
+                i -> {
+                  Request.Builder b =
+                      request(i, "echo", "", Sha256Request.getDefaultInstance(), 5000).toBuilder();
+                  for (int h = 0; h < 30_000; h++) {
+                    b.putHeaders("h-" + h, "0123456789012345678");
+                  }
+                  return b.build();
+                }));
     attack.verify();
     assertThat(attack.attacker).containsOnlyKeys(Status.BAD_REQUEST);
+  }
+
+  @Test
+  void kvKeysOnAFullStore() {
+    // Fill the store (puts until the buckets refuse more), then list it from several connections.
+    String value = "v".repeat(1000);
+    java.util.concurrent.atomic.AtomicInteger stored = new java.util.concurrent.atomic.AtomicInteger();
+    try (WireConnection conn = new WireConnection(node.endpoint())) {
+      for (int batch = 0; batch < 60; batch++) {
+        for (int i = 0; i < 1000; i++) {
+          conn.write(Kv.put(batch * 1000L + i + 1, "key-" + batch + "-" + i, value, Consistency.LOCAL));
+        }
+        conn.flush();
+        for (int i = 0; i < 1000; i++) {
+          if (conn.read().getStatus() == Status.OK) {
+            stored.incrementAndGet();
+          }
+        }
+      }
+    }
+    attack = new Attack("kv keys on a full store (" + stored + " keys of 1 KB; 8 connections x 50 keys calls at the largest page)");
+    pipeline(8, 50, id -> Kv.keys(id, "", "", 10_000, Consistency.LOCAL));
+    attack.verify();
+    assertThat(attack.attacker.keySet()).isSubsetOf(Status.OK, Status.OVERLOADED);
   }
 
   @Test
