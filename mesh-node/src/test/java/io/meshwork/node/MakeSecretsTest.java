@@ -14,6 +14,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyFactory;
 import java.security.MessageDigest;
 import java.security.cert.CertificateFactory;
@@ -147,9 +148,9 @@ class MakeSecretsTest {
   @Test
   void theKeysAndTheTokenAreReadableByTheirOwnerOnly() throws Exception {
     for (String secret : List.of("client.token", "ca.key", "node.key", "k8s-secrets.yaml")) {
-      assertThat(Files.getPosixFilePermissions(file(secret)).toString())
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file(secret))))
           .as(secret)
-          .isEqualTo("[OWNER_READ, OWNER_WRITE]");
+          .isEqualTo("rw-------");
     }
   }
 
