@@ -7,10 +7,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.meshwork.node.config.AuthSettings;
 import io.meshwork.node.config.DiscoverySettings;
 import io.meshwork.node.config.NodeConfig;
 import io.meshwork.node.config.NodeSettings;
 import io.meshwork.node.testing.DeployFiles;
+import io.meshwork.node.testing.SecretsScript;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,15 +22,21 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Kubernetes manifests in {@code deploy/k8s}: every document well-formed, the labels, selectors
- * and port names agreeing with each other and with the node's discovery settings, and a grace
- * period longer than the node's graceful shutdown.
+ * and port names agreeing with each other and with the node's discovery settings, a grace period
+ * longer than the node's graceful shutdown, and the fail-closed settings: client auth and cluster
+ * TLS from the Secrets that {@code deploy/make-secrets.sh} makes (run here, its files mounted
+ * where the Deployment mounts them and loaded by the node's own config), a NetworkPolicy per port,
+ * and no {@code conformance}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DeployManifestsTest {
@@ -36,9 +44,12 @@ class DeployManifestsTest {
   private final Map<String, Map<String, Object>> byKind = new LinkedHashMap<>();
   private final List<Path> files = new ArrayList<>();
   private Map<String, Object> kustomization;
+  /** The script's Secrets, and where the pod would see them (under {@code mounts}). */
+  private Map<String, Map<String, byte[]>> secrets;
+  private Path mounts;
 
   @BeforeAll
-  void readEveryDocument() throws IOException {
+  void readEveryDocumentAndMountTheScriptsSecrets(@TempDir Path dir) throws IOException {
     try (Stream<Path> paths = Files.list(K8S)) {
       paths.filter(p -> p.toString().endsWith(".yaml")).sorted().forEach(files::add);
     }
@@ -53,6 +64,48 @@ class DeployManifestsTest {
         byKind.put(kind, doc);
       }
     }
+    Path out = dir.resolve("secrets");
+    SecretsScript.make(out);
+    secrets = SecretsScript.k8sSecrets(out);
+    mounts = dir.resolve("pod");
+    mountSecretVolumes();
+  }
+
+  /**
+   * Writes each secret volume's items where the container mounts it, under {@link #mounts}, as
+   * the kubelet would; fails on a Secret or key the script does not make.
+   */
+  private void mountSecretVolumes() throws IOException {
+    Map<String, String> mountPaths = new HashMap<>();
+    for (Object o : list(container().get("volumeMounts"), "volumeMounts")) {
+      Map<String, Object> m = map(o, "volumeMount");
+      mountPaths.put((String) m.get("name"), (String) m.get("mountPath"));
+    }
+    for (Map.Entry<String, Map<String, Object>> volume : secretVolumes().entrySet()) {
+      String name = (String) volume.getValue().get("secretName");
+      assertThat(secrets).as("Secrets made by make-secrets.sh").containsKey(name);
+      assertThat(mountPaths).as("volume %s is mounted", volume.getKey()).containsKey(volume.getKey());
+      Path target = mounts.resolve(mountPaths.get(volume.getKey()).substring(1));
+      Files.createDirectories(target);
+      for (Object o : list(volume.getValue().get("items"), volume.getKey() + " items")) {
+        Map<String, Object> item = map(o, "item");
+        String key = (String) item.get("key");
+        assertThat(secrets.get(name)).as("keys of Secret " + name).containsKey(key);
+        Files.write(target.resolve((String) item.get("path")), secrets.get(name).get(key));
+      }
+    }
+  }
+
+  /** The pod's secret volumes by name: their {@code secret} entries. */
+  private Map<String, Map<String, Object>> secretVolumes() {
+    Map<String, Map<String, Object>> volumes = new LinkedHashMap<>();
+    for (Object o : list(podSpec().get("volumes"), "volumes")) {
+      Map<String, Object> v = map(o, "volume");
+      if (v.containsKey("secret")) {
+        volumes.put((String) v.get("name"), map(v.get("secret"), "secret volume"));
+      }
+    }
+    return volumes;
   }
 
   private Map<String, Object> doc(String kind) {
@@ -98,10 +151,22 @@ class DeployManifestsTest {
     return map(at(doc("Deployment"), "spec", "template", "metadata", "labels"), "pod labels");
   }
 
-  /** The node's config with the container's environment, pod IP fields filled in. */
+  /**
+   * The node's config with the container's environment: pod IP fields filled in, and paths in the
+   * mounted Secrets pointing at the script's files mounted under {@link #mounts}.
+   */
   private Config nodeConfig() {
     Map<String, Object> env = new HashMap<>();
-    env().forEach((k, v) -> env.put(k, v.startsWith("fieldRef:status.podIP") ? "10.1.2.3" : v));
+    env().forEach(
+        (k, v) -> {
+          if (v.startsWith("fieldRef:status.podIP")) {
+            env.put(k, "10.1.2.3");
+          } else if (v.startsWith("/etc/meshwork/")) {
+            env.put(k, mounts.resolve(v.substring(1)).toString());
+          } else {
+            env.put(k, v);
+          }
+        });
     return NodeConfig.load(ConfigFactory.parseMap(env), true);
   }
 
@@ -109,7 +174,13 @@ class DeployManifestsTest {
   void everyDocumentHasApiVersionKindAndNameAndKustomizeListsEveryFile() {
     assertThat(byKind.keySet())
         .containsExactlyInAnyOrder(
-            "ServiceAccount", "Role", "RoleBinding", "Deployment", "Service", "PodDisruptionBudget");
+            "ServiceAccount",
+            "Role",
+            "RoleBinding",
+            "Deployment",
+            "Service",
+            "PodDisruptionBudget",
+            "NetworkPolicy");
     for (Map<String, Object> doc : byKind.values()) {
       assertThat(at(doc, "apiVersion")).isInstanceOf(String.class);
       assertThat((String) at(doc, "metadata", "name")).isNotBlank();
@@ -233,5 +304,104 @@ class DeployManifestsTest {
         .containsEntry("allowPrivilegeEscalation", false);
     assertThat(map(podSpec().get("securityContext"), "pod securityContext"))
         .containsEntry("runAsNonRoot", true);
+  }
+
+  @Test
+  void clientsNeedATokenOfTheClientsFileFromTheScriptsSecret() {
+    assertThat(env()).containsEntry("MESH_AUTH", "on").containsKey("MESH_AUTH_FILE");
+    AuthSettings auth = AuthSettings.fromConfig(nodeConfig());
+    assertThat(auth.enabled()).isTrue();
+    assertThat(auth.clients()).containsOnlyKeys("app");
+  }
+
+  @Test
+  void nodesSpeakMutualTlsWithTheScriptsCertificates() {
+    assertThat(env()).containsEntry("MESH_CLUSTER_TLS", "on");
+    Config config = nodeConfig(); // loads the mounted files: refuses a key that is not the cert's
+    assertThat(config.getString("pekko.remote.artery.transport")).isEqualTo("tls-tcp");
+    assertThat(config.getString("pekko.remote.artery.ssl.ssl-engine-provider"))
+        .endsWith(".RotatingKeysSSLEngineProvider");
+  }
+
+  @Test
+  void theDeploymentMountsExactlyTheSecretKeysTheScriptMakesForNodesAndUsesEachFile() {
+    Map<String, Set<String>> mounted = new LinkedHashMap<>();
+    for (Map<String, Object> volume : secretVolumes().values()) {
+      Set<String> keys = new TreeSet<>();
+      list(volume.get("items"), "items").forEach(i -> keys.add((String) map(i, "item").get("key")));
+      mounted.put((String) volume.get("secretName"), keys);
+      // Octal 0440 (YAML 1.1): the node's group, through fsGroup, reads; nobody writes.
+      assertThat(volume.get("defaultMode")).isEqualTo(0440);
+      assertThat(volume).doesNotContainKey("optional");
+    }
+    Map<String, Set<String>> made = new LinkedHashMap<>();
+    secrets.forEach((name, data) -> made.put(name, new TreeSet<>(data.keySet())));
+    // The client's token is for the clients' pods, never the nodes'.
+    assertThat(made.remove("meshwork-client-token")).containsExactly("token");
+    assertThat(mounted).isEqualTo(made);
+    for (Object o : list(container().get("volumeMounts"), "volumeMounts")) {
+      Map<String, Object> m = map(o, "volumeMount");
+      if (secretVolumes().containsKey((String) m.get("name"))) {
+        assertThat(m).as("secret mount " + m.get("name")).containsEntry("readOnly", true);
+      }
+    }
+    // Every mounted file is named by a variable, and every variable names a mounted file.
+    Set<Path> files = new TreeSet<>();
+    try (Stream<Path> walk = Files.walk(mounts)) {
+      walk.filter(Files::isRegularFile).forEach(files::add);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    Set<Path> named = new TreeSet<>();
+    env().values().stream()
+        .filter(v -> v.startsWith("/etc/meshwork/"))
+        .forEach(v -> named.add(mounts.resolve(v.substring(1))));
+    assertThat(named).isEqualTo(files).hasSize(4);
+  }
+
+  @Test
+  void theNodesHostTheServicesTheyNameAndNeverConformance() {
+    assertThat(env()).containsKey("MESH_SERVICES");
+    Map<String, String> hosted = NodeSettings.fromConfig(nodeConfig()).hostedServices();
+    assertThat(hosted).containsKeys("echo", "info", "kv").doesNotContainKey("conformance");
+  }
+
+  @Test
+  void theNetworkPolicyAdmitsClusterAndManagementOnlyFromTheNodesAndTheClientPortFromClients() {
+    Map<String, Object> policy = doc("NetworkPolicy");
+    Map<String, Object> ownLabels =
+        map(at(doc("Deployment"), "spec", "selector", "matchLabels"), "selector");
+    assertThat(map(at(policy, "spec", "podSelector", "matchLabels"), "policy podSelector"))
+        .isEqualTo(ownLabels);
+    assertThat(list(at(policy, "spec", "policyTypes"), "policyTypes")).contains("Ingress");
+    Map<String, List<Object>> peersByPort = new LinkedHashMap<>();
+    for (Object o : list(at(policy, "spec", "ingress"), "ingress")) {
+      Map<String, Object> rule = map(o, "ingress rule");
+      // A rule without from admits every source; without ports, every port.
+      assertThat(rule).containsKeys("from", "ports");
+      List<Object> peers = list(rule.get("from"), "from");
+      for (Object peer : peers) {
+        Map<String, Object> p = map(peer, "peer");
+        assertThat(p).as("peer " + p).doesNotContainKey("ipBlock");
+        // An empty selector matches every pod (or namespace).
+        assertThat(map(at(p, "podSelector", "matchLabels"), "peer matchLabels")).isNotEmpty();
+        if (p.containsKey("namespaceSelector")) {
+          assertThat(map(at(p, "namespaceSelector", "matchLabels"), "namespace matchLabels")).isNotEmpty();
+        }
+      }
+      for (Object port : list(rule.get("ports"), "ports")) {
+        String name = (String) map(port, "port").get("port");
+        assertThat(containerPorts()).as("policy port " + name).containsKey(name);
+        peersByPort.computeIfAbsent(name, n -> new ArrayList<>()).addAll(peers);
+      }
+    }
+    Map<String, Object> nodes = Map.of("podSelector", Map.of("matchLabels", ownLabels));
+    assertThat(peersByPort.get("remoting")).containsExactly(nodes);
+    assertThat(peersByPort.get("management")).containsExactly(nodes);
+    Map<String, Object> clients =
+        Map.of("podSelector", Map.of("matchLabels", Map.of("meshwork-client", "true")));
+    assertThat(peersByPort.get("client")).containsExactly(clients);
+    // The label a client pod needs is the one the deploy guide tells operators to set.
+    assertThat(DeployFiles.read(DeployFiles.DEPLOY.resolve("README.md"))).contains("meshwork-client: \"true\"");
   }
 }

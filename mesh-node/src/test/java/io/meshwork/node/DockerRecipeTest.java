@@ -5,8 +5,12 @@ import static io.meshwork.node.testing.DeployFiles.list;
 import static io.meshwork.node.testing.DeployFiles.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.typesafe.config.ConfigFactory;
+import io.meshwork.node.config.AuthSettings;
+import io.meshwork.node.config.NodeConfig;
 import io.meshwork.node.config.NodeSettings;
 import io.meshwork.node.testing.DeployFiles;
+import io.meshwork.node.testing.SecretsScript;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +22,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The container recipe in {@code deploy/docker}, checked without a Docker engine: the Dockerfile's
@@ -122,6 +127,76 @@ class DockerRecipeTest {
         clientPublished |= parts[parts.length - 1].equals("7700");
       }
       assertThat(clientPublished).as(name + " publishes its client port").isTrue();
+    }
+  }
+
+  private static Map<String, Object> composeServices() {
+    List<Map<String, Object>> docs = DeployFiles.yamlDocuments(DOCKER.resolve("compose.yaml"));
+    return map(at(docs.get(0), "services"), "services");
+  }
+
+  @Test
+  void composePublishesEveryPortOnLoopbackOnlyAndNeverTheClusterPort() {
+    for (Map.Entry<String, Object> e : composeServices().entrySet()) {
+      for (Object p : list(map(e.getValue(), e.getKey()).get("ports"), e.getKey() + " ports")) {
+        String port = (String) p;
+        assertThat(port).as(e.getKey() + " port " + port).startsWith("127.0.0.1:");
+        assertThat(port).doesNotEndWith(":2550");
+      }
+    }
+  }
+
+  @Test
+  void composeTurnsAuthOnWithTheScriptsClientsFileMountedSoThatItMustExist(@TempDir Path dir) {
+    Path secrets = dir.resolve("secrets");
+    SecretsScript.make(secrets);
+    for (Map.Entry<String, Object> e : composeServices().entrySet()) {
+      String name = e.getKey();
+      Map<String, Object> service = map(e.getValue(), name);
+      Map<String, Object> env = map(service.get("environment"), name + " environment");
+      assertThat(env).containsEntry("MESH_AUTH", "on");
+      String authFile = (String) env.get("MESH_AUTH_FILE");
+      Map<String, Object> bind = null;
+      for (Object v : list(service.get("volumes"), name + " volumes")) {
+        if (v instanceof Map<?, ?> && authFile.equals(((Map<?, ?>) v).get("target"))) {
+          bind = map(v, name + " clients bind");
+        }
+      }
+      assertThat(bind).as(name + " mounts " + authFile).isNotNull();
+      assertThat(bind).containsEntry("type", "bind").containsEntry("read_only", true);
+      // Not created on demand: a missing file stops `up` instead of mounting an empty directory.
+      assertThat(map(bind.get("bind"), "bind")).containsEntry("create_host_path", false);
+      String source = (String) bind.get("source");
+      assertThat(source).isEqualTo("./secrets/clients.conf");
+      // The file the script makes there is one the node accepts with auth on.
+      Path made = secrets.resolve(Path.of(source).getFileName());
+      AuthSettings auth =
+          AuthSettings.fromConfig(
+              NodeConfig.load(
+                  ConfigFactory.parseMap(
+                      Map.of("MESH_AUTH", "on", "MESH_AUTH_FILE", made.toString())),
+                  true));
+      assertThat(auth.enabled()).isTrue();
+      assertThat(auth.clients()).isNotEmpty();
+    }
+    // The secrets directory stays out of git and out of the image's build context.
+    assertThat(DeployFiles.read(ROOT.resolve(".gitignore"))).contains("/deploy/docker/secrets/");
+    assertThat(DeployFiles.read(DOCKER.resolve("Dockerfile.dockerignore")))
+        .contains("deploy/docker/secrets/");
+  }
+
+  @Test
+  void composeNamesWhatEachNodeHostsAndNeverConformance() {
+    Set<String> known = DeployFiles.nodeDefaults().getConfig("meshwork.service-classes").root().keySet();
+    for (Map.Entry<String, Object> e : composeServices().entrySet()) {
+      Map<String, Object> env = map(map(e.getValue(), e.getKey()).get("environment"), "environment");
+      String services = (String) env.get("MESH_SERVICES");
+      assertThat(services).as(e.getKey() + " MESH_SERVICES").isNotBlank();
+      List<String> names = List.of(services.split(","));
+      assertThat(names).doesNotContain("conformance", "all");
+      if (!services.equals("none")) {
+        assertThat(known).containsAll(names);
+      }
     }
   }
 }

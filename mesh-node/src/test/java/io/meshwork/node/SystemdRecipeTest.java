@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.Config;
+import io.meshwork.node.config.AuthSettings;
 import io.meshwork.node.config.NodeConfig;
 import io.meshwork.node.config.NodeSettings;
 import io.meshwork.node.testing.DeployFiles;
+import io.meshwork.node.testing.SecretsScript;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -81,8 +84,51 @@ class SystemdRecipeTest {
     assertThat(s.get("ReadWritePaths")).isEqualTo("/var/lib/" + s.get("StateDirectory"));
   }
 
+  /**
+   * The example's settings with make-secrets.sh's files installed as deploy/README.md installs
+   * them: each /etc/meshwork path gets the script's file of the same name, under {@code root}.
+   */
+  private Config nodeConfigWithTheScriptsFiles(Path root) throws IOException {
+    Path secrets = root.resolve("made");
+    SecretsScript.make(secrets);
+    Map<String, Object> env = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : activeEnv().entrySet()) {
+      String value = e.getValue();
+      if (value.startsWith("/etc/meshwork/")) {
+        Path installed = root.resolve(value.substring(1));
+        Path made = secrets.resolve(installed.getFileName());
+        assertThat(made).as(e.getKey() + ": a file make-secrets.sh makes").exists();
+        Files.createDirectories(installed.getParent());
+        Files.copy(made, installed);
+        value = installed.toString();
+      }
+      env.put(e.getKey(), value);
+    }
+    return NodeConfig.load(ConfigFactory.parseMap(env), true);
+  }
+
   @Test
-  void theExampleEnvironmentNamesEveryMeshVariableAndConfiguresAValidNode() {
+  void theExampleFailsClosedWithAuthClusterTlsAndNamedServices(@TempDir Path root) throws IOException {
+    Map<String, String> env = activeEnv();
+    assertThat(env)
+        .containsEntry("MESH_AUTH", "on")
+        .containsEntry("MESH_CLUSTER_TLS", "on")
+        .doesNotContainKey("MESH_PROTECTED_MODE")
+        .doesNotContainKey("MESH_MANAGEMENT_HOST")
+        .doesNotContainKey("MESH_MANAGEMENT_ALLOW_MUTATIONS");
+    assertThat(env.get("MESH_HOST")).isNotIn("0.0.0.0", "::");
+    Config config = nodeConfigWithTheScriptsFiles(root); // loads the TLS files, key against cert
+    AuthSettings auth = AuthSettings.fromConfig(config);
+    assertThat(auth.enabled()).isTrue();
+    assertThat(auth.clients()).isNotEmpty();
+    assertThat(config.getString("pekko.remote.artery.transport")).isEqualTo("tls-tcp");
+    assertThat(config.getString("meshwork.management.host")).isEqualTo("127.0.0.1");
+    assertThat(NodeSettings.fromConfig(config).hostedServices()).isNotEmpty().doesNotContainKey("conformance");
+  }
+
+  @Test
+  void theExampleEnvironmentNamesEveryMeshVariableAndConfiguresAValidNode(@TempDir Path root)
+      throws IOException {
     Matcher m = Pattern.compile("\\$\\{\\?(MESH_[A-Z0-9_]+)}").matcher(read("meshwork-env.conf"));
     TreeSet<String> variables = new TreeSet<>();
     while (m.find()) {
@@ -92,8 +138,7 @@ class SystemdRecipeTest {
     for (String variable : variables) {
       assertThat(envFile).as("node.env documents " + variable).containsPattern("(?m)^#?" + variable + "=");
     }
-    Map<String, Object> env = new LinkedHashMap<>(activeEnv());
-    NodeSettings settings = NodeSettings.fromConfig(NodeConfig.load(ConfigFactory.parseMap(env), true));
+    NodeSettings settings = NodeSettings.fromConfig(nodeConfigWithTheScriptsFiles(root));
     assertThat(settings.seedNodes()).hasSize(3);
   }
 
