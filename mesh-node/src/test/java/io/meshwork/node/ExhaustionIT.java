@@ -12,6 +12,8 @@ import io.meshwork.node.testing.WireConnection;
 import io.meshwork.protocol.services.v1.Consistency;
 import io.meshwork.protocol.services.v1.DelayRequest;
 import io.meshwork.protocol.services.v1.Pbkdf2Request;
+import io.meshwork.protocol.services.v1.PublishRequest;
+import io.meshwork.protocol.services.v1.SubscribeRequest;
 import io.meshwork.protocol.services.v1.Sha256Request;
 import io.meshwork.protocol.v1.Reply;
 import io.meshwork.protocol.v1.Request;
@@ -200,9 +202,11 @@ class ExhaustionIT {
         ch.bind(new InetSocketAddress("127.0.0." + (2 + i / 940), 0));
         ch.connect(node.endpoint());
         ch.write(ByteBuffer.wrap(prefix));
+        attack.count(Status.OK); // taken (a refused one would have got a reply and a close)
       }
-      attack.count(Status.OK); // every connection was taken
       Thread.sleep(3000); // the node holds them all for a while (nothing to await: they are idle)
+    } catch (IOException e) {
+      System.out.printf("ExhaustionIT: connection %d failed: %s%n", open.size(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
@@ -257,6 +261,44 @@ class ExhaustionIT {
   }
 
   @Test
+  void thousandsOfTopics() {
+    attack = new Attack("thousands of pubsub topics (4 connections x 5,000 subscriptions, 5,000 publishes, each to a new topic)");
+    CompletableFuture<Void> publishing =
+        CompletableFuture.runAsync(
+            () ->
+                pipeline(
+                    1,
+                    5000,
+                    id ->
+                        request(
+                            id,
+                            "pubsub",
+                            "publish",
+                            PublishRequest.newBuilder()
+                                .setTopic("published-" + id)
+                                .setData(ByteString.copyFromUtf8("x"))
+                                .build(),
+                            3000)));
+    java.util.concurrent.atomic.AtomicLong topics = new java.util.concurrent.atomic.AtomicLong();
+    // Every subscription names its own topic; none gets a message, so each ends at its 3 s
+    // deadline (DEADLINE_EXCEEDED), or at once past the node's bounds (OVERLOADED).
+    pipeline(
+        4,
+        5000,
+        id ->
+            request(
+                id,
+                "pubsub",
+                "subscribe",
+                SubscribeRequest.newBuilder().setTopic("t-" + topics.incrementAndGet()).build(),
+                3000));
+    publishing.join();
+    attack.verify();
+    assertThat(attack.attacker.keySet())
+        .isSubsetOf(Status.OK, Status.OVERLOADED, Status.DEADLINE_EXCEEDED);
+  }
+
+  @Test
   void kvKeysOnAFullStore() {
     // Fill the store (puts until the buckets refuse more), then list it from several connections.
     String value = "v".repeat(1000);
@@ -292,8 +334,8 @@ class ExhaustionIT {
     CompletableFuture<Map<Status, Integer>> fairHash = CompletableFuture.supplyAsync(this::hashCallsOfAGoodClient);
     pipeline(4, 50, id -> request(id, "hash", "pbkdf2", costly, 10_000));
     Map<Status, Integer> goodHash = fairHash.join();
-    attack.verify();
     System.out.println("ExhaustionIT: a good hash client beside it: " + goodHash);
+    attack.verify();
     assertThat(goodHash).containsOnlyKeys(Status.OK);
   }
 

@@ -271,15 +271,14 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       inFlight.forEach(
           call -> {
             call.abandon("the client's connection closed before the reply");
-            if (call.streaming) {
-              cancel(call, "the client's connection closed");
-            }
+            // Unary calls too: a service may hold a call (or queue it) until it ends.
+            cancel(call, "the client's connection closed");
           });
       ledger.close();
       permit.release();
     }
 
-    /** Tells the instance serving a stream that nobody wants the rest of it. */
+    /** Tells the instance serving a call that nobody wants its answer (or the rest of a stream). */
     private void cancel(InFlight.Call call, String reason) {
       boolean local = call.instance.path().address().hasLocalScope();
       call.instance.tell(new CancelCall(call.callId, local ? replyTo : remoteReplies.ref(), reason));
