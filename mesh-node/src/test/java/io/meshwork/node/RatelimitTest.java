@@ -10,6 +10,7 @@ import io.meshwork.protocol.services.v1.AcquireRequest;
 import io.meshwork.protocol.v1.Reply;
 import io.meshwork.protocol.v1.Request;
 import io.meshwork.protocol.v1.Status;
+import io.meshwork.service.CallerIdentity;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -114,6 +115,51 @@ class RatelimitTest {
       Reply tooMany = acquire(conn, ++id[0], "k", 6);
       assertThat(tooMany.getStatus()).isEqualTo(Status.BAD_REQUEST);
       assertThat(tooMany.getError()).contains("capacity 5");
+    }
+  }
+
+  private static Reply acquireAs(WireConnection conn, long id, String client, String key, int permits) {
+    Request.Builder request =
+        Request.newBuilder()
+            .setId(id)
+            .setService("ratelimit")
+            .setMethod("acquire")
+            .setPayload(AcquireRequest.newBuilder().setKey(key).setPermits(permits).build().toByteString())
+            .setDeadlineMs(10_000);
+    // The node stamps meshwork-client on the calls of authenticated clients (and removes any a
+    // client sends). That stamping is not in this branch yet, so the test sets the header itself,
+    // as the node would.
+    if (client != null) {
+      request.putHeaders(CallerIdentity.HEADER, client);
+    }
+    return conn.call(request.build());
+  }
+
+  @Test
+  void eachAuthenticatedClientHasBucketsOfItsOwnSoNoneCanDrainAnothers() throws Exception {
+    try (WireConnection viaA = new WireConnection(TestNodes.endpoint(a));
+        WireConnection viaB = new WireConnection(TestNodes.endpoint(b))) {
+      long[] id = {0};
+      Poll.until(
+          Duration.ofSeconds(30),
+          "ratelimit answers",
+          () -> acquire(viaA, ++id[0], "warm-up-2", 1).getStatus() == Status.OK);
+      String key = "shared-key";
+      // Client "carol" drains her bucket of the key, through two nodes.
+      assertThat(ok(acquireAs(viaA, ++id[0], "carol", key, 3)).getAllowed()).isTrue();
+      assertThat(ok(acquireAs(viaB, ++id[0], "carol", key, 2)).getAllowed()).isTrue();
+      assertThat(ok(acquireAs(viaB, ++id[0], "carol", key, 1)).getAllowed()).isFalse();
+      // The same key is full for "dave", and for a caller with no identity.
+      AcquireReply dave = ok(acquireAs(viaA, ++id[0], "dave", key, 5));
+      assertThat(dave.getAllowed()).isTrue();
+      assertThat(dave.getRemaining()).isZero();
+      assertThat(ok(acquireAs(viaB, ++id[0], null, key, 5)).getAllowed()).isTrue();
+      // Still empty for carol, whichever node asks.
+      assertThat(ok(acquireAs(viaA, ++id[0], "carol", key, 1)).getAllowed()).isFalse();
+      // A key cannot pose as a client's bucket.
+      Reply posing = acquireAs(viaA, ++id[0], null, "\u0000carol\u0000" + key, 1);
+      assertThat(posing.getStatus()).isEqualTo(Status.BAD_REQUEST);
+      assertThat(posing.getError()).contains("U+0000");
     }
   }
 }

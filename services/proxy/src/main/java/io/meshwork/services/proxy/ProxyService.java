@@ -7,6 +7,7 @@ import io.meshwork.protocol.services.v1.AcquireReply;
 import io.meshwork.protocol.services.v1.AcquireRequest;
 import io.meshwork.protocol.v1.Status;
 import io.meshwork.service.Call;
+import io.meshwork.service.CallerIdentity;
 import io.meshwork.service.MeshCaller.CallOptions;
 import io.meshwork.service.MeshService;
 import io.meshwork.service.ServiceContext;
@@ -37,7 +38,8 @@ import org.apache.pekko.stream.Materializer;
  * PERMISSION_DENIED}; 429, or the client's connection pool full: {@code OVERLOADED}. Request
  * headers travel as HTTP headers {@code x-mesh-<name>}. With {@code ratelimit-header} set, the
  * proxy first asks the {@code ratelimit} service, through the mesh, for a permit for the caller's
- * key: a service composed of others.
+ * key: a service composed of others. The key is the caller's identity when the node authenticated
+ * it ({@link CallerIdentity}), else the value of that header.
  */
 public final class ProxyService implements MeshService {
   /** Records the outcome of one forwarded call on the actor. */
@@ -102,14 +104,16 @@ public final class ProxyService implements MeshService {
   /**
    * With {@code meshwork.proxy.ratelimit-header} set, asks the ratelimit service (through the
    * mesh, within the caller's deadline) for a permit for the caller's key before forwarding:
-   * denied is {@code OVERLOADED} with the wait, and the back end never sees the call.
+   * denied is {@code OVERLOADED} with the wait, and the back end never sees the call. The key is
+   * the caller's authenticated identity when there is one (a client cannot choose it, so it cannot
+   * spend another's permits), else the header's value.
    */
   private static CompletableFuture<Void> admit(
       ServiceContext context, String limitHeader, Call<ByteString, ByteString> call) {
     if (limitHeader.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
-    String key = call.headers().get(limitHeader);
+    String key = callerKey(call.headers(), limitHeader);
     if (key == null || key.isEmpty()) {
       return CompletableFuture.failedFuture(
           new ServiceException(
@@ -134,6 +138,12 @@ public final class ProxyService implements MeshService {
               }
               return null;
             });
+  }
+
+  /** The key the proxy's limits count a call under: its caller's identity, else the header. */
+  static String callerKey(Map<String, String> headers, String limitHeader) {
+    String identity = CallerIdentity.of(headers);
+    return identity != null ? identity : headers.get(limitHeader);
   }
 
   private static String uri(Map<String, String> routes, Call<?, ?> call) {

@@ -7,6 +7,7 @@ import io.meshwork.protocol.services.v1.BucketAcquire;
 import io.meshwork.protocol.services.v1.BucketOutcome;
 import io.meshwork.protocol.v1.Status;
 import io.meshwork.service.Call;
+import io.meshwork.service.CallerIdentity;
 import io.meshwork.service.MeshService;
 import io.meshwork.service.ServiceDefinition;
 import io.meshwork.service.ServiceException;
@@ -23,7 +24,9 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 /**
- * {@code ratelimit}: token buckets keyed by a client-chosen key. Each key's bucket is one entity of
+ * {@code ratelimit}: token buckets keyed by a client-chosen key, and by the caller's identity when
+ * the node authenticated the caller ({@link CallerIdentity}): client C's key K and client D's key
+ * K are two buckets, so one client cannot drain another's. Each bucket is one entity of
  * Cluster Sharding, so it lives on exactly one node and every node answers the same for the same
  * key. A bucket holds up to {@code capacity} permits and gains {@code refill-per-second}; {@code
  * acquire} takes permits when there are enough, or answers denied with the wait until there will
@@ -87,6 +90,12 @@ public final class RatelimitService implements MeshService {
                             throw new ServiceException(
                                 Status.BAD_REQUEST, "key: " + key.length() + " characters (expected: 1 to 200)");
                           }
+                          if (key.charAt(0) == CLIENT_SCOPE) {
+                            throw new ServiceException(
+                                Status.BAD_REQUEST,
+                                "key: starts with U+0000 (expected: any other first character; U+0000"
+                                    + " marks the buckets of authenticated clients)");
+                          }
                           int permits = request.getPermits() == 0 ? 1 : request.getPermits();
                           if (permits < 0 || permits > capacity) {
                             throw new ServiceException(
@@ -97,7 +106,7 @@ public final class RatelimitService implements MeshService {
                           long id = ++nextId[0];
                           pending.put(id, a.call());
                           sharding
-                              .entityRefFor(BUCKETS, key)
+                              .entityRefFor(BUCKETS, bucketId(CallerIdentity.of(a.call().headers()), key))
                               .tell(
                                   BucketAcquire.newBuilder()
                                       .setPermits(permits)
@@ -135,6 +144,22 @@ public final class RatelimitService implements MeshService {
                     .build();
               });
         });
+  }
+
+  /** Starts the bucket ids of authenticated callers; no key may start with it. */
+  static final char CLIENT_SCOPE = '\u0000';
+
+  /**
+   * The bucket of {@code key} for {@code client} (null: a caller the node did not authenticate):
+   * the key itself, or U+0000, the client's name, U+0000 and the key. Ids of different clients,
+   * and of no client, never meet: a key cannot start with U+0000, and a client name holds none
+   * (meshwork.auth names are plain; one that did would have it replaced by '?').
+   */
+  static String bucketId(String client, String key) {
+    if (client == null) {
+      return key;
+    }
+    return CLIENT_SCOPE + client.replace(CLIENT_SCOPE, '?') + CLIENT_SCOPE + key;
   }
 
   /** One key's token bucket. */
