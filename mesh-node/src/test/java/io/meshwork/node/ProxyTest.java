@@ -6,6 +6,7 @@ import com.google.protobuf.ByteString;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.meshwork.node.testing.TestNodes;
+import io.meshwork.node.testing.TestTokens;
 import io.meshwork.node.testing.WireConnection;
 import io.meshwork.protocol.v1.Reply;
 import io.meshwork.protocol.v1.Request;
@@ -16,6 +17,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
@@ -32,6 +34,8 @@ class ProxyTest {
   private HttpServer backend;
   private MeshNode node;
   private MeshNode limited;
+  /** As limited, with client authentication on: it stamps who calls (meshwork-client). */
+  private MeshNode limitedWithAuth;
   private final java.util.concurrent.atomic.AtomicInteger upperCalls = new java.util.concurrent.atomic.AtomicInteger();
 
   @BeforeAll
@@ -75,7 +79,11 @@ class ProxyTest {
     limitedConf.put("meshwork.ratelimit.capacity", 3);
     limitedConf.put("meshwork.ratelimit.refill-per-second", 0.01);
     limited = nodes.start("proxy,ratelimit", node, limitedConf);
-    TestNodes.awaitUp(node, limited);
+    Map<String, Object> authConf = new HashMap<>(limitedConf);
+    authConf.putAll(
+        TestTokens.authFor(List.of("carol", "dave", "erin"), List.of("proxy", "ratelimit")));
+    limitedWithAuth = nodes.start("proxy,ratelimit", node, authConf);
+    TestNodes.awaitUp(node, limited, limitedWithAuth);
   }
 
   @AfterAll
@@ -186,48 +194,47 @@ class ProxyTest {
 
   @Test
   void theProxysLimitsCountAnAuthenticatedCallerByItsIdentityNotByTheHeader() {
-    try (WireConnection c = new WireConnection(TestNodes.endpoint(limited))) {
+    try (WireConnection c = new WireConnection(TestNodes.endpoint(limitedWithAuth))) {
       Request.Builder base = proxy(0, "upper", "x", 10_000).toBuilder();
       long[] id = {0};
       io.meshwork.node.testing.Poll.until(
           java.time.Duration.ofSeconds(30),
           "the limited proxy answers",
-          () -> c.call(base.setId(++id[0]).putHeaders("client", "warm-2").build()).getStatus() == Status.OK);
-      // The node stamps meshwork-client on the calls of authenticated clients (removing any a
-      // client sends); that stamping is not in this branch yet, so the test sets the header as
-      // the node would. Carol's 3 permits are hers whatever "client" header she sends.
+          () ->
+              c.call(base.clone().setId(++id[0]).putAllHeaders(TestTokens.header("erin")).build())
+                      .getStatus()
+                  == Status.OK);
+      // Carol's 3 permits are hers, whatever "client" header she sends.
       for (int i = 0; i < 3; i++) {
         Reply ok =
             c.call(
-                base.setId(++id[0])
-                    .putHeaders(CallerIdentity.HEADER, "carol")
+                base.clone()
+                    .setId(++id[0])
+                    .putAllHeaders(TestTokens.header("carol"))
                     .putHeaders("client", "pretends-" + i)
                     .build());
         assertThat(ok.getStatus()).as(ok.getError()).isEqualTo(Status.OK);
       }
       Reply denied =
           c.call(
-              base.setId(++id[0])
-                  .putHeaders(CallerIdentity.HEADER, "carol")
+              base.clone()
+                  .setId(++id[0])
+                  .putAllHeaders(TestTokens.header("carol"))
                   .putHeaders("client", "pretends-3")
                   .build());
       assertThat(denied.getStatus()).isEqualTo(Status.OVERLOADED);
       assertThat(denied.getError()).contains("rate limit reached for \"carol\"");
-      // Dave has permits of his own, even when he names carol in the header; and an
-      // authenticated caller needs no "client" header.
+      // Dave has permits of his own, even when he names carol in the header, or claims her
+      // identity (the node replaces a meshwork-client header a client sends).
       Reply dave =
           c.call(
-              base.setId(++id[0])
-                  .putHeaders(CallerIdentity.HEADER, "dave")
+              base.clone()
+                  .setId(++id[0])
+                  .putAllHeaders(TestTokens.header("dave"))
                   .putHeaders("client", "carol")
+                  .putHeaders(CallerIdentity.HEADER, "carol")
                   .build());
       assertThat(dave.getStatus()).as(dave.getError()).isEqualTo(Status.OK);
-      Reply noHeader =
-          c.call(
-              proxy(++id[0], "upper", "x", 10_000).toBuilder()
-                  .putHeaders(CallerIdentity.HEADER, "erin")
-                  .build());
-      assertThat(noHeader.getStatus()).as(noHeader.getError()).isEqualTo(Status.OK);
     }
   }
 }

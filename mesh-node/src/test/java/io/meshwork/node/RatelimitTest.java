@@ -3,6 +3,7 @@ package io.meshwork.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshwork.node.testing.Poll;
+import io.meshwork.node.testing.TestTokens;
 import io.meshwork.node.testing.TestNodes;
 import io.meshwork.node.testing.WireConnection;
 import io.meshwork.protocol.services.v1.AcquireReply;
@@ -12,6 +13,7 @@ import io.meshwork.protocol.v1.Request;
 import io.meshwork.protocol.v1.Status;
 import io.meshwork.service.CallerIdentity;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,13 +29,16 @@ class RatelimitTest {
   private MeshNode a;
   private MeshNode b;
   private MeshNode c;
+  /** Hosts nothing and authenticates its clients: it stamps who calls (meshwork-client). */
+  private MeshNode gate;
 
   @BeforeAll
   void start() {
     a = nodes.start("ratelimit", null, CONF);
     b = nodes.start("ratelimit", a, CONF);
     c = nodes.start("ratelimit", a, CONF);
-    TestNodes.awaitUp(a, b, c);
+    gate = nodes.start("none", a, TestTokens.authFor(List.of("carol", "dave"), List.of("ratelimit")));
+    TestNodes.awaitUp(a, b, c, gate);
   }
 
   @AfterAll
@@ -118,48 +123,56 @@ class RatelimitTest {
     }
   }
 
-  private static Reply acquireAs(WireConnection conn, long id, String client, String key, int permits) {
-    Request.Builder request =
+  /**
+   * An acquire with {@code headers}: a token (through the gate, which stamps the client's name in
+   * meshwork-client), or anything a client may send.
+   */
+  private static Reply acquireWith(
+      WireConnection conn, long id, Map<String, String> headers, String key, int permits) {
+    return conn.call(
         Request.newBuilder()
             .setId(id)
             .setService("ratelimit")
             .setMethod("acquire")
             .setPayload(AcquireRequest.newBuilder().setKey(key).setPermits(permits).build().toByteString())
-            .setDeadlineMs(10_000);
-    // The node stamps meshwork-client on the calls of authenticated clients (and removes any a
-    // client sends). That stamping is not in this branch yet, so the test sets the header itself,
-    // as the node would.
-    if (client != null) {
-      request.putHeaders(CallerIdentity.HEADER, client);
-    }
-    return conn.call(request.build());
+            .setDeadlineMs(10_000)
+            .putAllHeaders(headers)
+            .build());
   }
 
   @Test
   void eachAuthenticatedClientHasBucketsOfItsOwnSoNoneCanDrainAnothers() throws Exception {
-    try (WireConnection viaA = new WireConnection(TestNodes.endpoint(a));
-        WireConnection viaB = new WireConnection(TestNodes.endpoint(b))) {
+    try (WireConnection viaGate = new WireConnection(TestNodes.endpoint(gate));
+        WireConnection viaA = new WireConnection(TestNodes.endpoint(a))) {
       long[] id = {0};
       Poll.until(
           Duration.ofSeconds(30),
-          "ratelimit answers",
-          () -> acquire(viaA, ++id[0], "warm-up-2", 1).getStatus() == Status.OK);
+          "ratelimit answers through the gate",
+          () ->
+              acquireWith(viaGate, ++id[0], TestTokens.header("dave"), "warm-up-2", 1).getStatus()
+                  == Status.OK);
       String key = "shared-key";
-      // Client "carol" drains her bucket of the key, through two nodes.
-      assertThat(ok(acquireAs(viaA, ++id[0], "carol", key, 3)).getAllowed()).isTrue();
-      assertThat(ok(acquireAs(viaB, ++id[0], "carol", key, 2)).getAllowed()).isTrue();
-      assertThat(ok(acquireAs(viaB, ++id[0], "carol", key, 1)).getAllowed()).isFalse();
+      Map<String, String> carol = TestTokens.header("carol");
+      // Client "carol" drains her bucket of the key.
+      assertThat(ok(acquireWith(viaGate, ++id[0], carol, key, 3)).getAllowed()).isTrue();
+      assertThat(ok(acquireWith(viaGate, ++id[0], carol, key, 2)).getAllowed()).isTrue();
+      assertThat(ok(acquireWith(viaGate, ++id[0], carol, key, 1)).getAllowed()).isFalse();
       // The same key is full for "dave", and for a caller with no identity.
-      AcquireReply dave = ok(acquireAs(viaA, ++id[0], "dave", key, 5));
+      AcquireReply dave = ok(acquireWith(viaGate, ++id[0], TestTokens.header("dave"), key, 5));
       assertThat(dave.getAllowed()).isTrue();
       assertThat(dave.getRemaining()).isZero();
-      assertThat(ok(acquireAs(viaB, ++id[0], null, key, 5)).getAllowed()).isTrue();
-      // Still empty for carol, whichever node asks.
-      assertThat(ok(acquireAs(viaA, ++id[0], "carol", key, 1)).getAllowed()).isFalse();
+      assertThat(ok(acquireWith(viaA, ++id[0], Map.of(), key, 5)).getAllowed()).isTrue();
+      // A client without authentication cannot claim carol's name: the node drops the header, so
+      // this takes from the anonymous bucket (now empty), not carol's.
+      AcquireReply posing =
+          ok(acquireWith(viaA, ++id[0], Map.of(CallerIdentity.HEADER, "dave"), key, 1));
+      assertThat(posing.getAllowed()).isFalse();
+      // Still empty for carol.
+      assertThat(ok(acquireWith(viaGate, ++id[0], carol, key, 1)).getAllowed()).isFalse();
       // A key cannot pose as a client's bucket.
-      Reply posing = acquireAs(viaA, ++id[0], null, "\u0000carol\u0000" + key, 1);
-      assertThat(posing.getStatus()).isEqualTo(Status.BAD_REQUEST);
-      assertThat(posing.getError()).contains("U+0000");
+      Reply keyPosing = acquireWith(viaA, ++id[0], Map.of(), "\u0000carol\u0000" + key, 1);
+      assertThat(keyPosing.getStatus()).isEqualTo(Status.BAD_REQUEST);
+      assertThat(keyPosing.getError()).contains("U+0000");
     }
   }
 }
