@@ -10,7 +10,6 @@ import io.meshwork.service.StreamCall;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -171,13 +170,7 @@ public final class ServiceHost {
     private final ActorContext<Object> self;
     private final Queued queued;
 
-    /** Replies collected while this thread handles calls, by reply path; sent when it is done. */
-    private final Map<ActorRef<ReplyMessage>, List<CallResult>> pendingReplies =
-        new LinkedHashMap<>();
-
-    private Thread handlingThread;
-
-    private final long maxReplyBatchBytes;
+    private final HostReplies replies;
 
     Host(
         ServiceDefinition<C> definition,
@@ -187,7 +180,7 @@ public final class ServiceHost {
         Queued queued) {
       this.definition = definition;
       this.inner = inner;
-      this.maxReplyBatchBytes = maxReplyBatchBytes;
+      this.replies = new HostReplies(definition.name(), maxReplyBatchBytes);
       this.self = self;
       this.queued = queued;
       if (queued != null && !queued.calls.isEmpty()) {
@@ -234,7 +227,7 @@ public final class ServiceHost {
 
     /** Queues a blocking service's calls; answers OVERLOADED those the bounds leave out. */
     private void enqueue(List<ServiceCall> calls) {
-      handlingThread = Thread.currentThread();
+      replies.startBatch();
       long now = System.nanoTime();
       try {
         for (ServiceCall call : calls) {
@@ -243,8 +236,7 @@ public final class ServiceHost {
           }
         }
       } finally {
-        handlingThread = null;
-        flushReplies();
+        replies.endBatch();
       }
       scheduleNext();
     }
@@ -334,7 +326,7 @@ public final class ServiceHost {
     }
 
     private void handleAll(TypedActorContext<Object> ctx, List<ServiceCall> calls) {
-      handlingThread = Thread.currentThread();
+      replies.startBatch();
       long now = System.nanoTime();
       try {
         for (int i = 0; i < calls.size() && Behavior.isAlive(inner); i++) {
@@ -351,8 +343,7 @@ public final class ServiceHost {
           }
         }
       } finally {
-        handlingThread = null;
-        flushReplies();
+        replies.endBatch();
       }
     }
 
@@ -414,7 +405,7 @@ public final class ServiceHost {
             call.method(),
             e);
         streams.remove(new CallKey(call.callId(), call.replyTo()));
-        deliver(
+        replies.deliver(
             call.replyTo(),
             CallResult.failure(
                 call.callId(), Status.INTERNAL, definition.name() + "." + method.name() + " failed: " + e));
@@ -427,70 +418,9 @@ public final class ServiceHost {
       send(call.replyTo(), CallResult.failure(call.callId(), status, message));
     }
 
-    private static final long INTERNAL_WARN_INTERVAL_NANOS = 10_000_000_000L;
-    /** When the last INTERNAL line was logged (nanoTime, 0: never), and how many were held back. */
-    private final long[] internalWarnings = new long[2];
-
     @Override
     public void send(ActorRef<ReplyMessage> replyTo, CallResult result) {
-      if (result.status() == Status.INTERNAL) {
-        // A failure the service reports as its own fault: worth an operator's look. (With the
-        // call's trace id when it is answered while the host handles the call.) At most one line
-        // per 10 s, so that callers cannot flood the log (the conformance service answers
-        // INTERNAL on request); the lines held back are counted in the next one.
-        long now = System.nanoTime();
-        synchronized (internalWarnings) {
-          if (internalWarnings[0] != 0 && now - internalWarnings[0] < INTERNAL_WARN_INTERVAL_NANOS) {
-            internalWarnings[1]++;
-          } else {
-            long heldBack = internalWarnings[1];
-            internalWarnings[0] = now;
-            internalWarnings[1] = 0;
-            if (heldBack == 0) {
-              log.warn("Service {} answered INTERNAL: {}", definition.name(), result.error());
-            } else {
-              log.warn(
-                  "Service {} answered INTERNAL: {} (and {} more INTERNAL answers not logged since the last line)",
-                  definition.name(), result.error(), heldBack);
-            }
-          }
-        }
-      }
-      deliver(replyTo, result);
-    }
-
-    private void deliver(ActorRef<ReplyMessage> replyTo, CallResult result) {
-      if (Thread.currentThread() != handlingThread) {
-        replyTo.tell(result); // answered later, e.g. from a future's callback
-        return;
-      }
-      pendingReplies.computeIfAbsent(replyTo, r -> new ArrayList<>(4)).add(result);
-    }
-
-    private void flushReplies() {
-      if (pendingReplies.isEmpty()) {
-        return;
-      }
-      for (Map.Entry<ActorRef<ReplyMessage>, List<CallResult>> e : pendingReplies.entrySet()) {
-        List<CallResult> results = e.getValue();
-        int from = 0;
-        long bytes = 0;
-        for (int i = 0; i < results.size(); i++) {
-          long size = 32 + results.get(i).payload().size() + 3L * results.get(i).error().length();
-          if (i > from && bytes + size > maxReplyBatchBytes) {
-            send(e.getKey(), results.subList(from, i));
-            from = i;
-            bytes = 0;
-          }
-          bytes += size;
-        }
-        send(e.getKey(), results.subList(from, results.size()));
-      }
-      pendingReplies.clear();
-    }
-
-    private static void send(ActorRef<ReplyMessage> replyTo, List<CallResult> results) {
-      replyTo.tell(results.size() == 1 ? results.get(0) : new CallResultBatch(results));
+      replies.send(replyTo, result);
     }
   }
 }
