@@ -6,8 +6,9 @@
 #   deploy/local/cluster.sh down     stop exactly the nodes this script started (SIGTERM, then KILL)
 #
 # Nodes: client ports 7701-7703, cluster ports 2551-2553, management ports 8551-8553, all on
-# 127.0.0.1. Nodes 1 and 2 host every built-in service; node 3 hosts none and routes every call to
-# the others. State (pids, logs) lives in $MESH_CLUSTER_DIR (default: .cluster/ in the repository).
+# 127.0.0.1. Nodes 1 and 2 host every built-in service, conformance included (it is opt-in: asked
+# for here so that the conformance suite can run against the cluster, as CI does); node 3 hosts
+# none and routes every call to the others. State (pids, logs) lives in $MESH_CLUSTER_DIR (default: .cluster/ in the repository).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -16,7 +17,7 @@ STATE="${MESH_CLUSTER_DIR:-$ROOT/.cluster}"
 JAVA_OPTS="${JAVA_OPTS:--Xmx256m}"
 HOST=127.0.0.1
 NODES=(1 2 3)
-SERVICES=("" "all" "all" "none")  # indexed by node number
+SERVICES=("" "all,conformance" "all,conformance" "none")  # indexed by node number
 
 client_port() { echo $((7700 + $1)); }
 cluster_port() { echo $((2550 + $1)); }

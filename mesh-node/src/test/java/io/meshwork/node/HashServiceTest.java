@@ -154,13 +154,13 @@ class HashServiceTest {
             valid.toBuilder().clearSalt().build(), "pbkdf2: salt: 0 bytes (expected: at least 8)"),
         Arguments.of(
             valid.toBuilder().setIterations(0).build(),
-            "pbkdf2: iterations: 0 (expected: 1 to 1000000)"),
+            "pbkdf2: iterations: 0 (expected: 1 to 1000000, the node's meshwork.hash.max-iterations)"),
         Arguments.of(
             valid.toBuilder().setIterations(1_000_001).build(),
-            "pbkdf2: iterations: 1000001 (expected: 1 to 1000000)"),
+            "pbkdf2: iterations: 1000001 (expected: 1 to 1000000, the node's meshwork.hash.max-iterations)"),
         Arguments.of(
             valid.toBuilder().setIterations(-1).build(), // uint32 4294967295 on the wire
-            "pbkdf2: iterations: 4294967295 (expected: 1 to 1000000)"),
+            "pbkdf2: iterations: 4294967295 (expected: 1 to 1000000, the node's meshwork.hash.max-iterations)"),
         Arguments.of(
             valid.toBuilder().setKeyBytes(65).build(),
             "pbkdf2: key_bytes: 65 (expected: 1 to 64, or 0 for 32)"));

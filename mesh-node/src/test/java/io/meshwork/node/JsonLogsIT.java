@@ -28,7 +28,8 @@ class JsonLogsIT {
   @Test
   void everyLineIsAJsonObjectAndATracedFailureNamesItsTrace() throws Exception {
     String log;
-    try (NodeProcess node = NodeProcess.start("json-logs", Map.of("MESH_LOG_FORMAT", "json"))) {
+    try (NodeProcess node = NodeProcess.start(
+            "json-logs", Map.of("MESH_LOG_FORMAT", "json", "MESH_SERVICES", "all,conformance"))) {
       node.awaitReady(Duration.ofSeconds(60));
       try (WireConnection c = new WireConnection(node.endpoint())) {
         Request internal =

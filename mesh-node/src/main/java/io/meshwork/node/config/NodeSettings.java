@@ -6,6 +6,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import io.meshwork.service.internal.QueueLimits;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,6 +22,7 @@ import java.util.TreeMap;
  * @param hostedServices the services this node hosts: name to MeshService class name, sorted
  * @param servicesDispatcher dispatcher of the services that do not declare blocking()
  * @param serviceDispatchers per-service dispatchers, by service name: they win over the others
+ * @param serviceQueue bounds of the call queue of each blocking service's instance
  */
 public record NodeSettings(
     String host,
@@ -32,7 +34,8 @@ public record NodeSettings(
     Duration listingSettleTime,
     long arteryMaxFrameBytes,
     String servicesDispatcher,
-    Map<String, String> serviceDispatchers) {
+    Map<String, String> serviceDispatchers,
+    QueueLimits serviceQueue) {
 
   /** Cluster name; every node of a Meshwork cluster uses the same ActorSystem name. */
   public static final String SYSTEM_NAME = "meshwork";
@@ -57,6 +60,7 @@ public record NodeSettings(
     requireNonNull(listingSettleTime, "listingSettleTime");
     requireNonNull(servicesDispatcher, "servicesDispatcher");
     serviceDispatchers = java.util.Collections.unmodifiableMap(new TreeMap<>(serviceDispatchers));
+    requireNonNull(serviceQueue, "serviceQueue");
   }
 
   /**
@@ -107,12 +111,44 @@ public record NodeSettings(
         port(m, "cluster-port"),
         port(m, "management-port"),
         seedNodes(m.getString("seed-nodes")),
-        hostedServices(m.getString("services"), serviceClasses),
+        hostedServices(m.getString("services"), serviceClasses, optInServices(m, serviceClasses)),
         endpoint,
         m.getDuration("routing.listing-settle-time"),
         arteryMaxFrame,
         dispatcher(config, "meshwork.services-dispatcher", m.getString("services-dispatcher")),
-        serviceDispatchers(config, m.getConfig("service-dispatchers"), serviceClasses));
+        serviceDispatchers(config, m.getConfig("service-dispatchers"), serviceClasses),
+        serviceQueue(m.getConfig("service-queue")));
+  }
+
+  private static QueueLimits serviceQueue(Config q) {
+    long maxCalls = q.getLong("max-calls");
+    if (maxCalls < 1 || maxCalls > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(
+          QueueLimits.MAX_CALLS_KEY + ": " + maxCalls + " (expected: 1 to " + Integer.MAX_VALUE + ")");
+    }
+    long maxBytes = q.getBytes("max-bytes");
+    if (maxBytes < 1) {
+      throw new IllegalArgumentException(
+          QueueLimits.MAX_BYTES_KEY + ": " + maxBytes + " (expected: > 0)");
+    }
+    return new QueueLimits((int) maxCalls, maxBytes);
+  }
+
+  /** {@code meshwork.opt-in-services}: services of service-classes hosted only when named. */
+  private static List<String> optInServices(Config m, Config serviceClasses) {
+    Map<String, String> known = serviceClasses(serviceClasses);
+    List<String> optIn = m.getStringList("opt-in-services");
+    for (String name : optIn) {
+      if (!known.containsKey(name)) {
+        throw new IllegalArgumentException(
+            "meshwork.opt-in-services: \""
+                + name
+                + "\" (expected one of: "
+                + String.join(", ", known.keySet())
+                + ")");
+      }
+    }
+    return optIn;
   }
 
   /**
@@ -203,15 +239,22 @@ public record NodeSettings(
 
   /** Every service this node knows, hosted or not: {@code meshwork.service-classes}, sorted. */
   public static Map<String, String> knownServices(Config config) {
-    return hostedServices("all", config.getConfig("meshwork.service-classes"));
+    return serviceClasses(config.getConfig("meshwork.service-classes"));
   }
 
-  /** Resolves MESH_SERVICES against the known service classes. */
-  static Map<String, String> hostedServices(String selection, Config serviceClasses) {
+  /**
+   * Resolves MESH_SERVICES against the known service classes: "" or "all" is every service but the
+   * opt-in ones; "none" is none; else a comma list of names, where "all" stands for that default
+   * set (so "all,conformance" adds an opt-in service to it).
+   */
+  static Map<String, String> hostedServices(
+      String selection, Config serviceClasses, List<String> optIn) {
     Map<String, String> known = serviceClasses(serviceClasses);
+    Map<String, String> byDefault = new TreeMap<>(known);
+    byDefault.keySet().removeAll(optIn);
     String s = selection.trim();
     if (s.isEmpty() || s.equals("all")) {
-      return known;
+      return byDefault;
     }
     if (s.equals("none")) {
       return Map.of();
@@ -220,6 +263,10 @@ public record NodeSettings(
     for (String raw : s.split(",")) {
       String name = raw.trim();
       if (name.isEmpty()) {
+        continue;
+      }
+      if (name.equals("all")) {
+        chosen.putAll(byDefault);
         continue;
       }
       String cls = known.get(name);

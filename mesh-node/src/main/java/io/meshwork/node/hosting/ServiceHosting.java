@@ -55,7 +55,8 @@ public final class ServiceHosting {
   /**
    * Spawns and registers one instance of each service as a child of {@code ctx}, on the dispatcher
    * the settings give it ({@link NodeSettings#dispatcherOf}): by default the node's event loops,
-   * and the bulkhead for a service that declares {@code blocking()}.
+   * and the bulkhead for a service that declares {@code blocking()}, whose calls then wait in a fair
+   * queue bounded by {@code meshwork.service-queue}.
    */
   public static List<ActorRef<CallMessage>> spawnAll(
       ActorContext<?> ctx,
@@ -67,7 +68,7 @@ public final class ServiceHosting {
       String dispatcher = settings.dispatcherOf(definition.name(), definition.blocking());
       ActorRef<Object> instance =
           ctx.spawn(
-              ServiceHost.create(definition, context),
+              ServiceHost.create(definition, context, settings.serviceQueue()),
               ServiceKeys.actorName(definition.name()),
               DispatcherSelector.fromConfig(dispatcher));
       ActorRef<CallMessage> calls = instance.narrow();

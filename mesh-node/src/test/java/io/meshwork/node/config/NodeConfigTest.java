@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.meshwork.service.internal.QueueLimits;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -20,8 +21,9 @@ class NodeConfigTest {
     assertThat(s.managementPort()).isEqualTo(8558);
     assertThat(s.seedNodes()).isEmpty();
     assertThat(s.hostedServices()).containsOnlyKeys(
-        "conformance", "echo", "hash", "info", "kv", "proxy", "pubsub", "ratelimit");
+        "echo", "hash", "info", "kv", "proxy", "pubsub", "ratelimit");
     assertThat(s.serviceDispatchers()).isEmpty();
+    assertThat(s.serviceQueue()).isEqualTo(new QueueLimits(10_000, 64L * 1024 * 1024));
     assertThat(s.endpoint().maxFrameBytes()).isEqualTo(1024 * 1024);
     assertThat(s.endpoint().defaultDeadline()).isEqualTo(Duration.ofSeconds(5));
   }
@@ -53,6 +55,47 @@ class NodeConfigTest {
     assertThat(config.getStringList("pekko.cluster.seed-nodes"))
         .containsExactly("pekko://meshwork@127.0.0.9:2651", "pekko://meshwork@127.0.0.8:2652");
     assertThat(s.hostedServices()).containsOnlyKeys("echo");
+  }
+
+  @Test
+  void conformanceIsHostedOnlyWhenNamedAndAllNamesTheDefaultSet() {
+    for (String all : new String[] {"", "all", " all "}) {
+      Config c = NodeConfig.load(ConfigFactory.parseMap(Map.of("meshwork.services", all)), false);
+      assertThat(NodeSettings.fromConfig(c).hostedServices()).as("\"%s\"", all)
+          .doesNotContainKey("conformance")
+          .containsKeys("echo", "hash", "kv");
+    }
+    Config named =
+        NodeConfig.load(ConfigFactory.parseMap(Map.of("meshwork.services", "echo,conformance")), false);
+    assertThat(NodeSettings.fromConfig(named).hostedServices()).containsOnlyKeys("echo", "conformance");
+    Config allPlus =
+        NodeConfig.load(ConfigFactory.parseMap(Map.of("meshwork.services", "all,conformance")), false);
+    assertThat(NodeSettings.fromConfig(allPlus).hostedServices())
+        .containsOnlyKeys("conformance", "echo", "hash", "info", "kv", "proxy", "pubsub", "ratelimit");
+  }
+
+  @Test
+  void anOptInServiceMustBeKnown() {
+    Config c =
+        NodeConfig.load(
+            ConfigFactory.parseString("meshwork.opt-in-services = [conformance, nope]"), false);
+    assertThatThrownBy(() -> NodeSettings.fromConfig(c))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("meshwork.opt-in-services: \"nope\" (expected one of: conformance, echo");
+  }
+
+  @Test
+  void serviceQueueBoundsAreReadAndChecked() {
+    Config c =
+        NodeConfig.load(
+            ConfigFactory.parseString("meshwork.service-queue { max-calls = 5, max-bytes = 1 KiB }"),
+            false);
+    assertThat(NodeSettings.fromConfig(c).serviceQueue()).isEqualTo(new QueueLimits(5, 1024));
+    Config zero =
+        NodeConfig.load(ConfigFactory.parseString("meshwork.service-queue.max-calls = 0"), false);
+    assertThatThrownBy(() -> NodeSettings.fromConfig(zero))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("meshwork.service-queue.max-calls: 0 (expected: 1 to 2147483647)");
   }
 
   @Test

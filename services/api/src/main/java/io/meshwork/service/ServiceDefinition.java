@@ -238,7 +238,9 @@ public final class ServiceDefinition<C> {
      * meshwork.service-dispatchers} names another), instead of on the event loops that read and
      * answer every connection, so that a busy instance delays only its own calls. The price is a
      * thread hand-off per call each way: a service that answers at once and never blocks should not
-     * declare it.
+     * declare it. Its instance's calls wait in a queue the runtime keeps, bounded and taken in turn
+     * per caller (authenticated client, else connection), so that one caller's flood cannot keep
+     * the others waiting past their deadlines.
      */
     public Builder<C> blocking() {
       this.blocking = true;

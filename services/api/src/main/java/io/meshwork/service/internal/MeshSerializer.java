@@ -7,6 +7,7 @@ import io.meshwork.protocol.internal.v1.CallEnvelopeBatch;
 import io.meshwork.protocol.internal.v1.CallResultBatchProto;
 import io.meshwork.protocol.internal.v1.CallResultProto;
 import io.meshwork.protocol.internal.v1.CancelCallProto;
+import io.meshwork.protocol.internal.v1.CancelConnectionProto;
 import java.io.IOException;
 import java.io.NotSerializableException;
 import java.util.ArrayList;
@@ -34,6 +35,7 @@ public final class MeshSerializer extends SerializerWithStringManifest {
   private static final String RESULT = "R";
   private static final String RESULT_BATCH = "B";
   private static final String CANCEL = "X";
+  private static final String CANCEL_CONNECTION = "Y";
 
   /**
    * A call's reply path is one actor per client connection, so the same few refs cross the wire
@@ -74,6 +76,9 @@ public final class MeshSerializer extends SerializerWithStringManifest {
     if (o instanceof CancelCall) {
       return CANCEL;
     }
+    if (o instanceof CancelConnection) {
+      return CANCEL_CONNECTION;
+    }
     throw unknown(o);
   }
 
@@ -99,6 +104,14 @@ public final class MeshSerializer extends SerializerWithStringManifest {
       return CancelCallProto.newBuilder()
           .setCallId(cancel.callId())
           .setReplyTo(serialized(cancel.replyTo()))
+          .setReason(cancel.reason())
+          .build()
+          .toByteArray();
+    }
+    if (o instanceof CancelConnection cancel) {
+      return CancelConnectionProto.newBuilder()
+          .setReplyTo(serialized(cancel.replyTo()))
+          .setConnection(cancel.connection())
           .setReason(cancel.reason())
           .build()
           .toByteArray();
@@ -148,11 +161,16 @@ public final class MeshSerializer extends SerializerWithStringManifest {
           CancelCallProto cancel = CancelCallProto.parseFrom(bytes);
           return new CancelCall(cancel.getCallId(), resolved(cancel.getReplyTo()), cancel.getReason());
         }
+        case CANCEL_CONNECTION -> {
+          CancelConnectionProto cancel = CancelConnectionProto.parseFrom(bytes);
+          return new CancelConnection(
+              resolved(cancel.getReplyTo()), cancel.getConnection(), cancel.getReason());
+        }
         default -> throw new NotSerializableException(
             "unknown manifest \""
                 + manifest
                 + "\" (expected: one of "
-                + String.join(", ", CALL, CALL_BATCH, RESULT, RESULT_BATCH, CANCEL)
+                + String.join(", ", CALL, CALL_BATCH, RESULT, RESULT_BATCH, CANCEL, CANCEL_CONNECTION)
                 + ")");
       }
     } catch (NotSerializableException e) {
@@ -232,7 +250,8 @@ public final class MeshSerializer extends SerializerWithStringManifest {
     return new IllegalArgumentException(
         "cannot serialize "
             + o.getClass().getName()
-            + " (expected: ServiceCall, ServiceCallBatch, CallResult, CallResultBatch or CancelCall)");
+            + " (expected: ServiceCall, ServiceCallBatch, CallResult, CallResultBatch, CancelCall or"
+            + " CancelConnection)");
   }
 
   private String serialized(ActorRef<ReplyMessage> ref) {

@@ -94,7 +94,7 @@ public final class MethodSpec<Req, Rep, C> {
    *
    * @throws InvalidProtocolBufferException when the payload is not a valid request
    */
-  C toCommand(ServiceCall call, ReplySink sink, StreamRegistry streams)
+  C toCommand(ServiceCall call, ReplySink sink, StreamRegistry streams, HeldCalls held)
       throws InvalidProtocolBufferException {
     Req request = decoder.decode(call.payload());
     if (toStreamCommand != null) {
@@ -120,7 +120,8 @@ public final class MethodSpec<Req, Rep, C> {
             call.deadlineNanos(),
             call.replyTo(),
             sink,
-            encoder);
+            encoder,
+            held);
     return toCommand.apply(typed);
   }
 }

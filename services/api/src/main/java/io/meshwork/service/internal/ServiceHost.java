@@ -2,21 +2,25 @@ package io.meshwork.service.internal;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.meshwork.protocol.v1.Status;
+import io.meshwork.service.Call;
 import io.meshwork.service.ServiceContext;
 import io.meshwork.service.ServiceDefinition;
 import io.meshwork.service.ServiceException;
 import io.meshwork.service.StreamCall;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.ExtensibleBehavior;
 import org.apache.pekko.actor.typed.Signal;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.TypedActorContext;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +37,17 @@ import org.slf4j.MDC;
  * previous one returned, exactly as if the calls had arrived one by one; the replies produced
  * meanwhile leave as one {@link CallResultBatch} per reply path. That halves the actor messages per
  * call under load without changing what a service sees.
+ *
+ * <p>Nothing past a call's end: a {@link CancelCall} (the call's deadline passed, or its caller
+ * left) or a {@link CancelConnection} (a client connection closed) drops the calls still queued
+ * here and cancels those the service holds ({@link Call#onCancel}, {@link StreamCall#onCancel});
+ * a held call is also cancelled at its deadline by the host itself.
+ *
+ * <p>A {@code blocking()} service handles one call at a time and may take long over each, so its
+ * calls wait in a {@link FairCallQueue} kept by the host, bounded and taken round-robin per caller,
+ * rather than in the mailbox in arrival order: the host handles one call, then tells itself {@link
+ * Next}, so that the calls that arrived meanwhile are queued (fairly) before the next is taken.
+ * Other services take calls straight from the mailbox, with no queue of the host's.
  */
 public final class ServiceHost {
   private static final Logger log = LoggerFactory.getLogger(ServiceHost.class);
@@ -45,19 +60,56 @@ public final class ServiceHost {
    */
   public static <C> Behavior<Object> create(
       ServiceDefinition<C> definition, ServiceContext context) {
-    Behavior<Object> host =
-        Behaviors.setup(
-            ctx -> {
-              TypedActorContext<C> innerCtx = ServiceHost.innerContext(ctx);
-              return new Host<>(
-                  definition,
-                  Behavior.start(definition.createBehavior(context), innerCtx),
-                  maxReplyBatchBytes(ctx.getSystem().settings().config()));
-            });
-    // The host logs a failure itself, with the call's trace id when it has one: not twice.
-    return Behaviors.supervise(host)
-        .onFailure(Exception.class, SupervisorStrategy.restart().withLoggingEnabled(false));
+    return create(definition, context, QueueLimits.DEFAULT);
   }
+
+  /**
+   * As {@link #create(ServiceDefinition, ServiceContext)}, with the bounds of the call queue a
+   * {@code blocking()} service gets (ignored for other services).
+   */
+  public static <C> Behavior<Object> create(
+      ServiceDefinition<C> definition, ServiceContext context, QueueLimits limits) {
+    return Behaviors.setup(
+        outer -> {
+          // The queued calls outlive a restart of the instance: a failure costs only its own call.
+          Queued queued = definition.blocking() ? new Queued(new FairCallQueue(limits)) : null;
+          Behavior<Object> host =
+              Behaviors.setup(
+                  ctx -> {
+                    TypedActorContext<C> innerCtx = ServiceHost.innerContext(ctx);
+                    return new Host<>(
+                        definition,
+                        Behavior.start(definition.createBehavior(context), innerCtx),
+                        maxReplyBatchBytes(ctx.getSystem().settings().config()),
+                        ctx,
+                        queued);
+                  });
+          // The host logs a failure itself, with the call's trace id when it has one: not twice.
+          return Behaviors.supervise(host)
+              .onFailure(Exception.class, SupervisorStrategy.restart().withLoggingEnabled(false));
+        });
+  }
+
+  /** A blocking service's pending calls, and whether a {@link Next} is on its way. */
+  private static final class Queued {
+    final FairCallQueue calls;
+    boolean nextScheduled;
+
+    Queued(FairCallQueue calls) {
+      this.calls = calls;
+    }
+  }
+
+  /** Take the next queued call. */
+  private enum Next {
+    INSTANCE
+  }
+
+  /** A held call's deadline may have passed. */
+  private record Expire(CallKey key) {}
+
+  /** A call as its caller names it. */
+  private record CallKey(long callId, ActorRef<ReplyMessage> replyTo) {}
 
   /**
    * Replies batched for another node must fit in one Artery frame, with room for the envelope:
@@ -75,50 +127,90 @@ public final class ServiceHost {
   }
 
   private static final class Host<C> extends ExtensibleBehavior<Object>
-      implements ReplySink, StreamRegistry {
+      implements ReplySink, StreamRegistry, HeldCalls {
     /** The open streams of this instance, by call id and reply path. */
-    private final Map<StreamKey, StreamCall<?, ?>> streams = new HashMap<>();
+    private final Map<CallKey, StreamCall<?, ?>> streams = new HashMap<>();
 
-    private record StreamKey(long callId, ActorRef<ReplyMessage> replyTo) {}
+    /** The unary calls the service holds and wants to hear of, with their deadline's timer. */
+    private final Map<CallKey, Held> held = new ConcurrentHashMap<>();
+
+    private record Held(Call<?, ?> call, Cancellable expiry) {}
 
     @Override
     public void opened(StreamCall<?, ?> stream) {
-      streams.put(new StreamKey(stream.callId(), stream.replyTo()), stream);
+      streams.put(new CallKey(stream.callId(), stream.replyTo()), stream);
     }
 
     @Override
     public void ended(StreamCall<?, ?> stream) {
-      streams.remove(new StreamKey(stream.callId(), stream.replyTo()));
+      streams.remove(new CallKey(stream.callId(), stream.replyTo()));
+    }
+
+    @Override
+    public void hold(Call<?, ?> call) {
+      CallKey key = new CallKey(call.callId(), call.replyTo());
+      held.put(key, new Held(call, expireAt(key, call.remaining())));
+    }
+
+    @Override
+    public void release(Call<?, ?> call) {
+      Held h = held.remove(new CallKey(call.callId(), call.replyTo()));
+      if (h != null) {
+        h.expiry().cancel();
+      }
+    }
+
+    private Cancellable expireAt(CallKey key, Duration remaining) {
+      return self.scheduleOnce(
+          remaining.isNegative() ? Duration.ZERO : remaining, self.getSelf(), new Expire(key));
     }
 
     private final ServiceDefinition<C> definition;
     private Behavior<C> inner;
+    private final ActorContext<Object> self;
+    private final Queued queued;
 
-    /** Replies collected while this thread handles calls, by reply path; sent when it is done. */
-    private final Map<ActorRef<ReplyMessage>, List<CallResult>> pendingReplies =
-        new LinkedHashMap<>();
+    private final HostReplies replies;
 
-    private Thread handlingThread;
-
-    private final long maxReplyBatchBytes;
-
-    Host(ServiceDefinition<C> definition, Behavior<C> inner, long maxReplyBatchBytes) {
+    Host(
+        ServiceDefinition<C> definition,
+        Behavior<C> inner,
+        long maxReplyBatchBytes,
+        ActorContext<Object> self,
+        Queued queued) {
       this.definition = definition;
       this.inner = inner;
-      this.maxReplyBatchBytes = maxReplyBatchBytes;
+      this.replies = new HostReplies(definition.name(), maxReplyBatchBytes);
+      this.self = self;
+      this.queued = queued;
+      if (queued != null && !queued.calls.isEmpty()) {
+        queued.nextScheduled = false; // restarted: whatever Next was on its way may be lost
+        scheduleNext();
+      }
     }
 
     @Override
     public Behavior<Object> receive(TypedActorContext<Object> ctx, Object msg) {
       if (msg instanceof ServiceCall call) {
-        handleAll(ctx, List.of(call));
-      } else if (msg instanceof ServiceCallBatch batch) {
-        handleAll(ctx, batch.calls());
-      } else if (msg instanceof CancelCall cancel) {
-        StreamCall<?, ?> stream = streams.get(new StreamKey(cancel.callId(), cancel.replyTo()));
-        if (stream != null) {
-          stream.cancel();
+        if (queued == null) {
+          handleAll(ctx, List.of(call));
+        } else {
+          enqueue(List.of(call));
         }
+      } else if (msg instanceof ServiceCallBatch batch) {
+        if (queued == null) {
+          handleAll(ctx, batch.calls());
+        } else {
+          enqueue(batch.calls());
+        }
+      } else if (msg == Next.INSTANCE) {
+        onNext(ctx);
+      } else if (msg instanceof CancelCall cancel) {
+        onCancel(cancel);
+      } else if (msg instanceof CancelConnection cancel) {
+        onCancel(cancel);
+      } else if (msg instanceof Expire expire) {
+        onExpire(expire);
       } else {
         @SuppressWarnings("unchecked")
         C own = (C) msg;
@@ -131,6 +223,94 @@ public final class ServiceHost {
         }
       }
       return Behavior.isAlive(inner) ? this : Behaviors.stopped();
+    }
+
+    /** Queues a blocking service's calls; answers OVERLOADED those the bounds leave out. */
+    private void enqueue(List<ServiceCall> calls) {
+      replies.startBatch();
+      long now = System.nanoTime();
+      try {
+        for (ServiceCall call : calls) {
+          if (now - call.deadlineNanos() < 0) { // else answered DEADLINE_EXCEEDED already
+            queued.calls.offer(call, now, this::shed, expired -> {});
+          }
+        }
+      } finally {
+        replies.endBatch();
+      }
+      scheduleNext();
+    }
+
+    private void shed(ServiceCall call, String reason) {
+      streams.remove(new CallKey(call.callId(), call.replyTo()));
+      send(
+          call.replyTo(),
+          CallResult.failure(call.callId(), Status.OVERLOADED, definition.name() + ": " + reason));
+    }
+
+    private void scheduleNext() {
+      if (!queued.nextScheduled && !queued.calls.isEmpty()) {
+        queued.nextScheduled = true;
+        self.getSelf().tell(Next.INSTANCE);
+      }
+    }
+
+    private void onNext(TypedActorContext<Object> ctx) {
+      queued.nextScheduled = false;
+      ServiceCall call = queued.calls.poll(System.nanoTime(), expired -> {});
+      if (call != null) {
+        handleAll(ctx, List.of(call));
+      }
+      if (Behavior.isAlive(inner)) {
+        scheduleNext();
+      }
+    }
+
+    private void onCancel(CancelCall cancel) {
+      if (queued != null && queued.calls.remove(cancel.callId(), cancel.replyTo())) {
+        return;
+      }
+      CallKey key = new CallKey(cancel.callId(), cancel.replyTo());
+      StreamCall<?, ?> stream = streams.get(key);
+      if (stream != null) {
+        stream.cancel();
+      }
+      Held h = held.get(key);
+      if (h != null) {
+        h.call().cancel();
+      }
+    }
+
+    private void onCancel(CancelConnection cancel) {
+      if (queued != null) {
+        queued.calls.remove(cancel);
+      }
+      List<StreamCall<?, ?>> closedStreams = new ArrayList<>();
+      for (Map.Entry<CallKey, StreamCall<?, ?>> e : streams.entrySet()) {
+        if (cancel.covers(e.getKey().callId(), e.getKey().replyTo())) {
+          closedStreams.add(e.getValue());
+        }
+      }
+      closedStreams.forEach(StreamCall::cancel);
+      List<Call<?, ?>> closedCalls = new ArrayList<>();
+      for (Map.Entry<CallKey, Held> e : held.entrySet()) {
+        if (cancel.covers(e.getKey().callId(), e.getKey().replyTo())) {
+          closedCalls.add(e.getValue().call());
+        }
+      }
+      closedCalls.forEach(Call::cancel);
+    }
+
+    private void onExpire(Expire expire) {
+      Held h = held.get(expire.key());
+      if (h == null) {
+        return; // answered or cancelled meanwhile
+      }
+      if (h.call().isExpired()) {
+        h.call().cancel();
+      } else { // the timer fired a little early
+        held.put(expire.key(), new Held(h.call(), expireAt(expire.key(), h.call().remaining())));
+      }
     }
 
     @Override
@@ -146,7 +326,7 @@ public final class ServiceHost {
     }
 
     private void handleAll(TypedActorContext<Object> ctx, List<ServiceCall> calls) {
-      handlingThread = Thread.currentThread();
+      replies.startBatch();
       long now = System.nanoTime();
       try {
         for (int i = 0; i < calls.size() && Behavior.isAlive(inner); i++) {
@@ -163,8 +343,7 @@ public final class ServiceHost {
           }
         }
       } finally {
-        handlingThread = null;
-        flushReplies();
+        replies.endBatch();
       }
     }
 
@@ -204,7 +383,7 @@ public final class ServiceHost {
       }
       C command;
       try {
-        command = method.toCommand(call, this, this);
+        command = method.toCommand(call, this, this, this);
       } catch (InvalidProtocolBufferException e) {
         fail(
             call,
@@ -225,8 +404,8 @@ public final class ServiceHost {
             definition.name(),
             call.method(),
             e);
-        streams.remove(new StreamKey(call.callId(), call.replyTo()));
-        deliver(
+        streams.remove(new CallKey(call.callId(), call.replyTo()));
+        replies.deliver(
             call.replyTo(),
             CallResult.failure(
                 call.callId(), Status.INTERNAL, definition.name() + "." + method.name() + " failed: " + e));
@@ -235,74 +414,13 @@ public final class ServiceHost {
     }
 
     private void fail(ServiceCall call, Status status, String message) {
-      streams.remove(new StreamKey(call.callId(), call.replyTo())); // a stream that never started
+      streams.remove(new CallKey(call.callId(), call.replyTo())); // a stream that never started
       send(call.replyTo(), CallResult.failure(call.callId(), status, message));
     }
 
-    private static final long INTERNAL_WARN_INTERVAL_NANOS = 10_000_000_000L;
-    /** When the last INTERNAL line was logged (nanoTime, 0: never), and how many were held back. */
-    private final long[] internalWarnings = new long[2];
-
     @Override
     public void send(ActorRef<ReplyMessage> replyTo, CallResult result) {
-      if (result.status() == Status.INTERNAL) {
-        // A failure the service reports as its own fault: worth an operator's look. (With the
-        // call's trace id when it is answered while the host handles the call.) At most one line
-        // per 10 s, so that callers cannot flood the log (the conformance service answers
-        // INTERNAL on request); the lines held back are counted in the next one.
-        long now = System.nanoTime();
-        synchronized (internalWarnings) {
-          if (internalWarnings[0] != 0 && now - internalWarnings[0] < INTERNAL_WARN_INTERVAL_NANOS) {
-            internalWarnings[1]++;
-          } else {
-            long heldBack = internalWarnings[1];
-            internalWarnings[0] = now;
-            internalWarnings[1] = 0;
-            if (heldBack == 0) {
-              log.warn("Service {} answered INTERNAL: {}", definition.name(), result.error());
-            } else {
-              log.warn(
-                  "Service {} answered INTERNAL: {} (and {} more INTERNAL answers not logged since the last line)",
-                  definition.name(), result.error(), heldBack);
-            }
-          }
-        }
-      }
-      deliver(replyTo, result);
-    }
-
-    private void deliver(ActorRef<ReplyMessage> replyTo, CallResult result) {
-      if (Thread.currentThread() != handlingThread) {
-        replyTo.tell(result); // answered later, e.g. from a future's callback
-        return;
-      }
-      pendingReplies.computeIfAbsent(replyTo, r -> new ArrayList<>(4)).add(result);
-    }
-
-    private void flushReplies() {
-      if (pendingReplies.isEmpty()) {
-        return;
-      }
-      for (Map.Entry<ActorRef<ReplyMessage>, List<CallResult>> e : pendingReplies.entrySet()) {
-        List<CallResult> results = e.getValue();
-        int from = 0;
-        long bytes = 0;
-        for (int i = 0; i < results.size(); i++) {
-          long size = 32 + results.get(i).payload().size() + 3L * results.get(i).error().length();
-          if (i > from && bytes + size > maxReplyBatchBytes) {
-            send(e.getKey(), results.subList(from, i));
-            from = i;
-            bytes = 0;
-          }
-          bytes += size;
-        }
-        send(e.getKey(), results.subList(from, results.size()));
-      }
-      pendingReplies.clear();
-    }
-
-    private static void send(ActorRef<ReplyMessage> replyTo, List<CallResult> results) {
-      replyTo.tell(results.size() == 1 ? results.get(0) : new CallResultBatch(results));
+      replies.send(replyTo, result);
     }
   }
 }

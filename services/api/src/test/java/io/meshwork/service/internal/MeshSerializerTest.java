@@ -131,6 +131,26 @@ class MeshSerializerTest {
   }
 
   @Test
+  void cancelCallRoundTrips() {
+    TestProbe<ReplyMessage> probe = testKit.createTestProbe();
+    CancelCall cancel = new CancelCall((5L << 24) | 9, probe.getRef(), "the deadline passed");
+    assertThat(roundTrip(cancel)).isEqualTo(cancel);
+  }
+
+  @Test
+  void cancelConnectionRoundTripsAndCoversExactlyItsConnectionsCalls() {
+    TestProbe<ReplyMessage> probe = testKit.createTestProbe();
+    TestProbe<ReplyMessage> other = testKit.createTestProbe();
+    CancelConnection cancel = new CancelConnection(probe.getRef(), 5, "the connection closed");
+    CancelConnection back = (CancelConnection) roundTrip(cancel);
+    assertThat(back).isEqualTo(cancel);
+    assertThat(back.covers((5L << 24) | 1, probe.getRef())).isTrue();
+    assertThat(back.covers((5L << 24) | 0xffffff, probe.getRef())).isTrue();
+    assertThat(back.covers((6L << 24) | 1, probe.getRef())).isFalse();
+    assertThat(back.covers((5L << 24) | 1, other.getRef())).isFalse();
+  }
+
+  @Test
   void unknownManifestIsRejectedWithAReadableError() throws Exception {
     MeshSerializer serializer =
         (MeshSerializer) serialization.serializerFor(CallResult.class);

@@ -12,6 +12,7 @@ import io.meshwork.service.StreamCall;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -23,6 +24,11 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * One instance of the {@code conformance} service. Delays and stream intervals run on the actor's
  * timers, so a slow call never holds the thread (the service runs on the node's event loops).
  * Invalid input is {@code BAD_REQUEST} naming the field, the value and the allowed range.
+ *
+ * <p>A delayed call is held only while its caller waits: at its deadline, or when its caller's
+ * connection closes, the runtime cancels it ({@link Call#onCancel}) and the call, request payload
+ * included, is dropped. A client pipelining long delays with short deadlines makes the node hold
+ * nothing past each deadline.
  */
 final class ConformanceActor extends AbstractBehavior<ConformanceActor.Command> {
   static final int MAX_DELAY_MS = 60_000;
@@ -43,6 +49,11 @@ final class ConformanceActor extends AbstractBehavior<ConformanceActor.Command> 
   record Stream(StreamCall<StreamRequest, StreamItem> stream) implements Command {}
 
   private record DelayOver(long key) implements Command {}
+
+  private record DelayCancelled(long key) implements Command {}
+
+  /** How many delayed calls the instance holds: for tests. */
+  record CountHeld(ActorRef<Integer> replyTo) implements Command {}
 
   private record NextItem(long key) implements Command {}
 
@@ -68,6 +79,8 @@ final class ConformanceActor extends AbstractBehavior<ConformanceActor.Command> 
         .onMessage(AnswerStatus.class, this::onAnswerStatus)
         .onMessage(Delay.class, this::onDelay)
         .onMessage(DelayOver.class, this::onDelayOver)
+        .onMessage(DelayCancelled.class, this::onDelayCancelled)
+        .onMessage(CountHeld.class, this::onCountHeld)
         .onMessage(Stream.class, this::onStream)
         .onMessage(NextItem.class, this::onNextItem)
         .onMessage(StreamCancelled.class, this::onStreamCancelled)
@@ -102,13 +115,24 @@ final class ConformanceActor extends AbstractBehavior<ConformanceActor.Command> 
     long key = ++nextKey;
     delayed.put(key, command.call());
     timers.startSingleTimer(key, new DelayOver(key), Duration.ofMillis(delayMs));
+    command.call().onCancel(getContext().getSelf(), new DelayCancelled(key));
+    return this;
+  }
+
+  private Behavior<Command> onDelayCancelled(DelayCancelled cancelled) {
+    // Nobody waits for the reply any more (deadline passed, or the caller left): forget the call.
+    timers.cancel(cancelled.key());
+    delayed.remove(cancelled.key());
+    return this;
+  }
+
+  private Behavior<Command> onCountHeld(CountHeld count) {
+    count.replyTo().tell(delayed.size());
     return this;
   }
 
   private Behavior<Command> onDelayOver(DelayOver over) {
     Call<DelayRequest, ConformanceReply> call = delayed.remove(over.key());
-    // Answered even after the caller's deadline, on purpose: the node must drop that late reply
-    // (the caller has had DEADLINE_EXCEEDED), and the suite's deadline-exceeded case checks it.
     if (call != null) {
       call.reply(ConformanceReply.newBuilder().setPayload(call.request().getPayload()).build());
     }

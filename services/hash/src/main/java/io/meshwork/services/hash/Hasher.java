@@ -21,9 +21,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * time, so it must run on a dispatcher that may be kept busy: {@link HashService} declares it
  * blocking.
  *
- * <p>The calls of one batch wait for each other's work, so a call may expire while it waits: its
- * caller has then already been answered {@code DEADLINE_EXCEEDED}, and the call is skipped rather
- * than computed for nobody.
+ * <p>Calls wait for each other's work, so a call may expire while it waits: its caller has then
+ * already been answered {@code DEADLINE_EXCEEDED}, and the call is skipped rather than computed for
+ * nobody. A key derivation also stops at its caller's deadline, and its iterations are capped
+ * ({@link HashSettings#maxIterations}), so no request costs more than its caller waits for.
  */
 final class Hasher extends AbstractBehavior<Hasher.Command> {
 
@@ -36,19 +37,20 @@ final class Hasher extends AbstractBehavior<Hasher.Command> {
 
   static final int MAX_PASSWORD_BYTES = 1024;
   static final int MIN_SALT_BYTES = 8;
-  static final int MAX_ITERATIONS = 1_000_000;
   static final int MAX_KEY_BYTES = 64;
   static final int DEFAULT_KEY_BYTES = 32;
 
   private final MessageDigest sha256;
   private final Pbkdf2HmacSha256 pbkdf2 = new Pbkdf2HmacSha256();
+  private final HashSettings settings;
 
-  static Behavior<Command> create() {
-    return Behaviors.setup(Hasher::new);
+  static Behavior<Command> create(HashSettings settings) {
+    return Behaviors.setup(ctx -> new Hasher(ctx, settings));
   }
 
-  private Hasher(ActorContext<Command> context) {
+  private Hasher(ActorContext<Command> context, HashSettings settings) {
     super(context);
+    this.settings = settings;
     try {
       sha256 = MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
@@ -84,14 +86,19 @@ final class Hasher extends AbstractBehavior<Hasher.Command> {
       return this;
     }
     Pbkdf2Request request = call.request();
-    int keyBytes = checkPbkdf2(request);
+    int keyBytes = checkPbkdf2(request, settings.maxIterations());
+    // The caller's deadline is the call's time budget: past it, the work stops (the caller has
+    // been answered DEADLINE_EXCEEDED), so a costly request cannot hold the instance for longer.
     byte[] key =
         pbkdf2.derive(
             request.getPassword().toByteArray(),
             request.getSalt().toByteArray(),
             request.getIterations(),
-            keyBytes);
-    call.reply(digestReply(key));
+            keyBytes,
+            call.deadlineNanos());
+    if (key != null) {
+      call.reply(digestReply(key));
+    }
     return this;
   }
 
@@ -100,7 +107,7 @@ final class Hasher extends AbstractBehavior<Hasher.Command> {
    *
    * @throws ServiceException {@code BAD_REQUEST} naming the first field out of range
    */
-  private static int checkPbkdf2(Pbkdf2Request request) {
+  private static int checkPbkdf2(Pbkdf2Request request, int maxIterations) {
     int password = request.getPassword().size();
     if (password > MAX_PASSWORD_BYTES) {
       throw badRequest(
@@ -112,8 +119,15 @@ final class Hasher extends AbstractBehavior<Hasher.Command> {
     }
     // uint32 fields arrive as Java ints: read them unsigned, so 4294967295 is not -1.
     long iterations = Integer.toUnsignedLong(request.getIterations());
-    if (iterations < 1 || iterations > MAX_ITERATIONS) {
-      throw badRequest("iterations: " + iterations + " (expected: 1 to " + MAX_ITERATIONS + ")");
+    if (iterations < 1 || iterations > maxIterations) {
+      throw badRequest(
+          "iterations: "
+              + iterations
+              + " (expected: 1 to "
+              + maxIterations
+              + ", the node's "
+              + HashSettings.MAX_ITERATIONS_KEY
+              + ")");
     }
     long keyBytes = Integer.toUnsignedLong(request.getKeyBytes());
     if (keyBytes > MAX_KEY_BYTES) {

@@ -44,6 +44,19 @@ final class Pbkdf2HmacSha256 {
    * @throws IllegalArgumentException when {@code iterations} or {@code keyBytes} is below 1
    */
   byte[] derive(byte[] password, byte[] salt, int iterations, int keyBytes) {
+    return derive(password, salt, iterations, keyBytes, Long.MAX_VALUE);
+  }
+
+  /** Iterations between two looks at the clock: about a millisecond of work. */
+  private static final int CLOCK_CHECK_INTERVAL = 1024;
+
+  /**
+   * As {@link #derive(byte[], byte[], int, int)}, but gives up once {@code System.nanoTime()}
+   * passes {@code deadlineNanos} ({@code Long.MAX_VALUE}: never), returning null: no caller waits
+   * for a key past its deadline, so no more work is spent on it.
+   */
+  byte[] derive(byte[] password, byte[] salt, int iterations, int keyBytes, long deadlineNanos) {
+    boolean bounded = deadlineNanos != Long.MAX_VALUE;
     if (iterations < 1) {
       throw new IllegalArgumentException("iterations: " + iterations + " (expected: >= 1)");
     }
@@ -59,6 +72,9 @@ final class Pbkdf2HmacSha256 {
         mac.doFinal(u, 0);
         System.arraycopy(u, 0, t, 0, BLOCK_BYTES);
         for (int i = 1; i < iterations; i++) {
+          if (bounded && i % CLOCK_CHECK_INTERVAL == 0 && System.nanoTime() - deadlineNanos >= 0) {
+            return null;
+          }
           mac.update(u);
           mac.doFinal(u, 0);
           for (int j = 0; j < BLOCK_BYTES; j++) {

@@ -90,4 +90,16 @@ class Pbkdf2HmacSha256Test {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("keyBytes: 0 (expected: >= 1)");
   }
+
+  @Test
+  void aDerivationStopsAtItsDeadlineAndOneWithTimeLeftIsUnchanged() {
+    byte[] salt = "salt-salt".getBytes(UTF_8);
+    byte[] password = "password".getBytes(UTF_8);
+    long start = System.nanoTime();
+    // 10 million iterations take seconds; a deadline 50 ms away ends the work long before.
+    assertThat(pbkdf2.derive(password, salt, 10_000_000, 32, start + 50_000_000L)).isNull();
+    assertThat(System.nanoTime() - start).isLessThan(1_000_000_000L);
+    assertThat(pbkdf2.derive(password, salt, 4096, 32, System.nanoTime() + 60_000_000_000L))
+        .isEqualTo(pbkdf2.derive(password, salt, 4096, 32));
+  }
 }
