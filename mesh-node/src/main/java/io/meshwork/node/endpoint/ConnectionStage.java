@@ -19,6 +19,7 @@ import io.meshwork.service.internal.CallMessage;
 import io.meshwork.service.internal.CallResult;
 import io.meshwork.service.internal.CallResultBatch;
 import io.meshwork.service.internal.CancelCall;
+import io.meshwork.service.internal.CancelConnection;
 import io.meshwork.service.internal.ReplyMessage;
 import io.meshwork.service.internal.ServiceCall;
 import io.meshwork.service.internal.ServiceCallBatch;
@@ -263,6 +264,7 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
 
     @Override
     public void postStop() {
+      java.util.Set<ActorRef<CallMessage>> cancelled = new java.util.HashSet<>();
       runtime.removeDrainHook(drainHook);
       if (openHook != null) {
         runtime.removeOpenHook(openHook);
@@ -271,8 +273,16 @@ final class ConnectionStage extends GraphStage<FlowShape<ByteString, ByteString>
       inFlight.forEach(
           call -> {
             call.abandon("the client's connection closed before the reply");
-            // Unary calls too: a service may hold a call (or queue it) until it ends.
-            cancel(call, "the client's connection closed");
+            // Unary calls too (a service may hold or queue a call until it ends): one message per
+            // instance the connection has calls at, not one per call.
+            if (cancelled.add(call.instance)) {
+              boolean local = call.instance.path().address().hasLocalScope();
+              call.instance.tell(
+                  new CancelConnection(
+                      local ? replyTo : remoteReplies.ref(),
+                      connectionNumber,
+                      "the client's connection closed"));
+            }
           });
       ledger.close();
       permit.release();

@@ -2,6 +2,7 @@ package io.meshwork.node.endpoint;
 
 import io.meshwork.service.internal.CallResult;
 import io.meshwork.service.internal.CallResultBatch;
+import io.meshwork.service.internal.CancelConnection;
 import io.meshwork.service.internal.ReplyMessage;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +26,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  */
 public final class RemoteReplies {
   /** Bits of a call id that number a connection's calls; the bits above number the connection. */
-  static final int SEQUENCE_BITS = 24;
+  static final int SEQUENCE_BITS = CancelConnection.SEQUENCE_BITS; // one layout for both
 
   static final long SEQUENCE_MASK = (1L << SEQUENCE_BITS) - 1;
 
@@ -76,7 +77,7 @@ public final class RemoteReplies {
   }
 
   static long connectionOf(long callId) {
-    return callId >>> SEQUENCE_BITS;
+    return CancelConnection.connectionOf(callId);
   }
 
   private Behavior<ReplyMessage> router() {

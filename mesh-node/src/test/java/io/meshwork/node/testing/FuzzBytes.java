@@ -9,7 +9,7 @@ import java.util.Arrays;
 import java.util.Random;
 
 /** Random bytes, text and protobuf-shaped bytes for {@link FuzzInputs}, and varint helpers. */
-final class FuzzBytes {
+public final class FuzzBytes {
   private final Random random;
 
   FuzzBytes(Random random) {
