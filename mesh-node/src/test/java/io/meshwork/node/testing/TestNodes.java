@@ -132,12 +132,22 @@ public final class TestNodes implements AutoCloseable {
     nodes.clear();
   }
 
+  /**
+   * A port free now, below Linux's ephemeral range (32768 and up): a port the OS hands out for
+   * port 0 (e.g. a node's cluster port) was once chosen here too, and the node's management API
+   * then failed to bind (seen in CI). Below that range, only ports chosen by this method compete,
+   * and they are drawn at random.
+   */
   public static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    for (int attempt = 0; attempt < 1000; attempt++) {
+      int port = 20_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(12_000);
+      try (ServerSocket s = new ServerSocket()) {
+        s.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+        return port;
+      } catch (IOException e) {
+        // taken: draw again
+      }
     }
+    throw new UncheckedIOException(new IOException("no free port in 20000-31999 after 1000 draws"));
   }
 }
