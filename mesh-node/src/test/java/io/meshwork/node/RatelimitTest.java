@@ -47,15 +47,9 @@ class RatelimitTest {
   }
 
   private static Reply acquire(WireConnection conn, long id, String key, int permits) {
-    return conn.call(
-        Request.newBuilder()
-            .setId(id)
-            .setService("ratelimit")
-            .setMethod("acquire")
-            .setPayload(AcquireRequest.newBuilder().setKey(key).setPermits(permits).build().toByteString())
-            .setDeadlineMs(10_000)
-            .build());
+    return acquireWith(conn, id, Map.of(), key, permits);
   }
+
 
   private static AcquireReply ok(Reply reply) throws Exception {
     assertThat(reply.getStatus()).as(reply.getError()).isEqualTo(Status.OK);
