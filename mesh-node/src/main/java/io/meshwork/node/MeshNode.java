@@ -12,10 +12,8 @@ import io.meshwork.node.config.NodeSettings;
 import io.meshwork.node.management.ManagementHttps;
 import io.meshwork.node.endpoint.EndpointBinding;
 import io.meshwork.node.config.EndpointSettings;
-import io.meshwork.node.endpoint.ConnectionAdmission;
 import io.meshwork.node.endpoint.EndpointContext;
 import io.meshwork.node.endpoint.EventLoopEndpoint;
-import io.meshwork.node.endpoint.NodeMemory;
 import io.meshwork.node.endpoint.RemoteReplies;
 import io.meshwork.node.endpoint.TcpEndpoint;
 import io.meshwork.node.hosting.ServiceHosting;
@@ -157,7 +155,7 @@ public final class MeshNode implements AutoCloseable {
     runtime.startsAlone(
         settings.seedNodes().isEmpty()
             && !DiscoverySettings.fromConfig(system.settings().config()).bootstrap());
-    EndpointContext endpoints = endpointContext(runtime, remoteReplies, settings);
+    EndpointContext endpoints = EndpointContext.create(runtime, remoteReplies, settings.endpoint());
     CompletionStage<EndpointBinding> binding = bind(system, settings.endpoint(), endpoints);
     // The services' dedicated ports, if any: the same endpoint, one port per service.
     Map<String, CompletionStage<EndpointBinding>> dedicated = new TreeMap<>();
@@ -317,44 +315,6 @@ public final class MeshNode implements AutoCloseable {
             Duration.ofMillis(20),
             () -> pollDrained(system, runtime, untilNanos, drained),
             system.executionContext());
-  }
-
-  /**
-   * What the node's endpoints share: its memory budget for clients and its admission of
-   * connections, built once, before any endpoint binds.
-   */
-  private static EndpointContext endpointContext(
-      NodeRuntime runtime, RemoteReplies remoteReplies, NodeSettings settings) {
-    EndpointSettings endpoint = settings.endpoint();
-    NodeMemory memory = new NodeMemory(endpoint.budgets().nodeBytes(), runtime.connections());
-    ConnectionAdmission admission =
-        new ConnectionAdmission(runtime, endpoint, runtime.clientAuth() != null);
-    if (runtime.metrics() != null) {
-      runtime.metrics().clientMemory(memory::held, memory.budget());
-    }
-    log.info(
-        "Client budgets: {} MiB for the node, {} KiB per connection (meshwork.endpoint.memory; heap"
-            + " {} MiB)",
-        endpoint.budgets().nodeBytes() >> 20,
-        endpoint.budgets().connectionBytes() >> 10,
-        Runtime.getRuntime().maxMemory() >> 20);
-    if (admission.loopbackOnly() && !isLoopback(endpoint.host())) {
-      log.warn(
-          "Protected mode: client authentication is off, so clients from addresses other than"
-              + " loopback are refused, although the endpoint listens on {}. Turn meshwork.auth on"
-              + " (MESH_AUTH), or set meshwork.endpoint.protected-mode = off (MESH_PROTECTED_MODE)"
-              + " on a network you trust",
-          endpoint.host());
-    }
-    return new EndpointContext(runtime, remoteReplies, memory, admission);
-  }
-
-  private static boolean isLoopback(String host) {
-    try {
-      return java.net.InetAddress.getByName(host).isLoopbackAddress();
-    } catch (java.net.UnknownHostException e) {
-      return false;
-    }
   }
 
   private static CompletionStage<EndpointBinding> bind(
